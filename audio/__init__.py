@@ -1,0 +1,1 @@
+"""Sound in and out (TTS, microphone, playback) behind small interfaces."""

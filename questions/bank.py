@@ -1,0 +1,298 @@
+"""Question banks: load TOML or YAML data files, validate them, and expose frozen dataclasses.
+
+A bank is data only: TOML is parsed by ``tomllib`` and YAML by ``yaml.safe_load`` (no tags that
+build objects). Every problem is reported as one ``BankError`` naming the file, the question id
+and the field, so a user editing their own bank knows exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from questions.errors import BankError, UnknownQuestionError
+from questions.normalize import normalize
+
+MAX_BANK_BYTES = 16 * 1024 * 1024
+MIN_CONCEPTS = 3
+BANK_SUFFIXES = (".toml", ".yaml", ".yml")
+
+_QUESTION_FIELDS = {"id", "section", "prompt", "hint", "time_limit_s", "concepts"}
+_CONCEPT_FIELDS = {"id", "label", "weight", "terms"}
+_BANK_FIELDS = {"id", "title", "description", "version", "language"}
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One point a strong answer makes, and every way a candidate may say it."""
+
+    id: str
+    label: str
+    weight: float
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    section: str
+    prompt: str
+    hint: str
+    time_limit_s: int
+    concepts: tuple[Concept, ...]
+    bank_id: str = ""
+
+    @property
+    def rubric_version(self) -> str:
+        """A short hash of the rubric, stored with each score so rescoring knows what changed."""
+        payload = json.dumps(
+            [[c.id, c.weight, list(c.terms)] for c in self.concepts], sort_keys=True
+        ).encode()
+        return hashlib.sha256(payload).hexdigest()[:12]
+
+    def vocabulary(self) -> list[str]:
+        """Rubric terms in weight order, used to bias speech recognition towards this question."""
+        ordered = sorted(self.concepts, key=lambda c: -c.weight)
+        seen: dict[str, None] = {}
+        for concept in ordered:
+            for term in concept.terms:
+                seen.setdefault(term, None)
+        return list(seen)
+
+
+@dataclass(frozen=True)
+class Bank:
+    id: str
+    title: str
+    path: Path
+    questions: tuple[Question, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def sections(self) -> list[str]:
+        return list(dict.fromkeys(q.section for q in self.questions))
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def load_bank(path: Path | str) -> Bank:
+    """Read and validate one bank file; raise ``BankError`` with a one-line reason."""
+    path = Path(path)
+    data = _parse(path)
+    return _validate(path, data)
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise BankError(f"{path}: no such bank file; check the path (banks are .toml or .yaml)")
+    if path.suffix.lower() not in BANK_SUFFIXES:
+        raise BankError(f"{path}: a bank must be a .toml, .yaml or .yml file")
+    size = path.stat().st_size
+    if size > MAX_BANK_BYTES:
+        raise BankError(
+            f"{path}: {size // (1024 * 1024)} MB is too large for a question bank "
+            f"(limit {MAX_BANK_BYTES // (1024 * 1024)} MB); split it into several files"
+        )
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BankError(
+            f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8"
+        ) from None
+    if path.suffix.lower() == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise BankError(f"{path}: TOML syntax error: {exc}") from None
+    else:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            reason = str(exc).replace("\n", " ")
+            raise BankError(f"{path}: YAML error (only plain data is allowed): {reason}") from None
+    if not isinstance(data, dict):
+        raise BankError(f"{path}: expected a table with a 'questions' list at the top level")
+    return data
+
+
+def _validate(path: Path, data: dict[str, Any]) -> Bank:
+    warnings: list[str] = []
+    meta = data.get("bank", {})
+    if not isinstance(meta, dict):
+        raise BankError(f"{path}: field 'bank' must be a table (id, title, description)")
+    for key in sorted(set(meta) - _BANK_FIELDS):
+        warnings.append(f"{path}: unknown field 'bank.{key}' ignored")
+    for key in sorted(set(data) - {"bank", "questions"}):
+        warnings.append(f"{path}: unknown top-level field '{key}' ignored")
+    bank_id = str(meta.get("id") or path.stem)
+    title = str(meta.get("title") or bank_id)
+
+    raw_questions = data.get("questions")
+    if not isinstance(raw_questions, list) or not raw_questions:
+        raise BankError(f"{path}: field 'questions' must be a non-empty list of questions")
+
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_questions, start=1):
+        question = _question(path, index, raw, bank_id, warnings)
+        if question.id in seen:
+            raise BankError(f"{path}: question '{question.id}': duplicate id")
+        seen.add(question.id)
+        questions.append(question)
+    return Bank(bank_id, title, path, tuple(questions), tuple(warnings))
+
+
+def _question(
+    path: Path, index: int, raw: Any, bank_id: str, warnings: list[str]
+) -> Question:
+    where = f"{path}: question #{index}"
+    if not isinstance(raw, dict):
+        raise BankError(f"{where}: must be a table with id, section, prompt, hint, concepts")
+    qid = raw.get("id")
+    if isinstance(qid, str) and qid.strip():
+        where = f"{path}: question '{qid}'"
+    for key in sorted(set(raw) - _QUESTION_FIELDS):
+        warnings.append(f"{where}: unknown field '{key}' ignored")
+
+    def text(name: str) -> str:
+        value = raw.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise BankError(f"{where}, field '{name}': required, a non-empty string")
+        return value.strip()
+
+    qid = text("id")
+    section, prompt, hint = text("section"), text("prompt"), text("hint")
+    limit = raw.get("time_limit_s", 120)
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or not 5 <= limit <= 3600:
+        raise BankError(f"{where}, field 'time_limit_s': a number of seconds from 5 to 3600")
+
+    raw_concepts = raw.get("concepts")
+    if not isinstance(raw_concepts, list) or len(raw_concepts) < MIN_CONCEPTS:
+        raise BankError(
+            f"{where}, field 'concepts': needs a list of at least {MIN_CONCEPTS} concepts"
+        )
+    concepts: list[Concept] = []
+    for cindex, craw in enumerate(raw_concepts, start=1):
+        concept = _concept(f"{where}, concept #{cindex}", craw, warnings)
+        if any(c.id == concept.id for c in concepts):
+            raise BankError(f"{where}, field 'concepts': duplicate concept id '{concept.id}'")
+        concepts.append(concept)
+    return Question(qid, section, prompt, hint, int(limit), tuple(concepts), bank_id)
+
+
+def _concept(where: str, raw: Any, warnings: list[str]) -> Concept:
+    if not isinstance(raw, dict):
+        raise BankError(f"{where}: must be a table with id, label, weight, terms")
+    cid = raw.get("id")
+    if not isinstance(cid, str) or not cid.strip():
+        raise BankError(f"{where}, field 'id': required, a non-empty string")
+    where = f"{where.rsplit(', concept #', 1)[0]}, concept '{cid}'"
+    for key in sorted(set(raw) - _CONCEPT_FIELDS):
+        warnings.append(f"{where}: unknown field '{key}' ignored")
+    label = raw.get("label", cid)
+    if not isinstance(label, str) or not label.strip():
+        raise BankError(f"{where}, field 'label': must be a non-empty string")
+    weight = raw.get("weight", 1)
+    if (
+        isinstance(weight, bool)
+        or not isinstance(weight, int | float)
+        or not math.isfinite(weight)
+        or weight <= 0
+    ):
+        raise BankError(f"{where}, field 'weight': must be a number greater than 0")
+    terms = raw.get("terms")
+    if not isinstance(terms, list) or not terms:
+        raise BankError(f"{where}, field 'terms': needs a non-empty list of phrases")
+    clean: list[str] = []
+    for term in terms:
+        if not isinstance(term, str) or not normalize(term):
+            raise BankError(
+                f"{where}, field 'terms': {term!r} is not a phrase with letters or digits"
+            )
+        clean.append(term.strip())
+    return Concept(cid.strip(), label.strip(), float(weight), tuple(dict.fromkeys(clean)))
+
+
+# --- discovery -----------------------------------------------------------------------------
+
+
+def builtin_bank_paths() -> list[Path]:
+    folder = resources.files("questions") / "banks"
+    return sorted(
+        Path(str(entry))
+        for entry in folder.iterdir()
+        if entry.name.endswith(BANK_SUFFIXES)
+    )
+
+
+def bank_files_in(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in BANK_SUFFIXES)
+
+
+class QuestionSet:
+    """Questions from one or more banks, looked up by id; the first bank wins on a clash."""
+
+    def __init__(self, banks: Sequence[Bank]):
+        self.banks = tuple(banks)
+        self._by_id: dict[str, Question] = {}
+        self.warnings: list[str] = [w for b in banks for w in b.warnings]
+        for bank in banks:
+            for question in bank.questions:
+                if question.id in self._by_id:
+                    self.warnings.append(
+                        f"{bank.path}: question '{question.id}' is also in an earlier bank; "
+                        "the earlier one is used"
+                    )
+                    continue
+                self._by_id[question.id] = question
+
+    @classmethod
+    def from_paths(cls, paths: Iterable[Path]) -> QuestionSet:
+        return cls([load_bank(p) for p in paths])
+
+    def __iter__(self) -> Iterator[Question]:
+        return iter(self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def get(self, question_id: str) -> Question:
+        try:
+            return self._by_id[question_id]
+        except KeyError:
+            raise UnknownQuestionError(
+                f"unknown question id '{question_id}'; "
+                "run 'interview-sim questions' to list the ids"
+            ) from None
+
+    def sections(self) -> list[str]:
+        return list(dict.fromkeys(q.section for q in self))
+
+    def in_section(self, section: str | None) -> list[Question]:
+        """Questions of a section, matched by name or slug prefix ('scenario', 'Behavioral')."""
+        if not section:
+            return list(self)
+        wanted = section.casefold()
+        chosen = [
+            q
+            for q in self
+            if q.section.casefold() == wanted or q.id.casefold().startswith(wanted)
+        ]
+        if not chosen:
+            raise UnknownQuestionError(
+                f"no section '{section}'; choose one of: {', '.join(self.sections())}"
+            )
+        return chosen

@@ -1,0 +1,230 @@
+"""Score a transcript against a question's rubric: weighted concept coverage with evidence.
+
+A term matches a run of consecutive transcript words. Both are normalised the same way
+(``questions.normalize``) and compared with spaces removed, so "Linker D" meets "Linkerd".
+Short terms must match exactly, word for word (otherwise "I am" would be IAM); longer ones may
+differ by a speech-recognition slip, measured with rapidfuzz's normalised Indel ratio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from questions.bank import Concept, Question
+from questions.normalize import Token, match_key, tokenize
+
+EXACT_ONLY_BELOW = 5  # compact terms shorter than this must match exactly
+MAX_EXTRA_WORDS = 2  # a window may hold this many more words than the term
+
+
+def threshold(compact_length: int) -> float:
+    """Minimum fuzz.ratio for a term of this many letters (no spaces)."""
+    if compact_length < EXACT_ONLY_BELOW:
+        return 100.0
+    if compact_length < 8:
+        return 90.0  # one letter added or dropped: "tokenz", "istioo"
+    return 86.0  # a substituted letter or two: "linkerd" / "linkered", "hashicorp" / "hashicorb"
+
+
+@dataclass(frozen=True)
+class ConceptResult:
+    concept: Concept
+    covered: bool
+    term: str | None = None
+    evidence: tuple[int, int] | None = None  # [start, end) in the transcript
+    matched_text: str | None = None
+    similarity: float = 0.0
+
+
+@dataclass(frozen=True)
+class Coverage:
+    question_id: str
+    coverage: float
+    concepts: tuple[ConceptResult, ...]
+    transcript: str
+    rubric_version: str
+
+    @property
+    def covered(self) -> list[ConceptResult]:
+        return [c for c in self.concepts if c.covered]
+
+    @property
+    def missed(self) -> list[ConceptResult]:
+        return [c for c in self.concepts if not c.covered]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "question_id": self.question_id,
+            "coverage": round(self.coverage, 4),
+            "rubric_version": self.rubric_version,
+            "concepts": [
+                {
+                    "id": r.concept.id,
+                    "label": r.concept.label,
+                    "weight": r.concept.weight,
+                    "covered": r.covered,
+                    "term": r.term,
+                    "evidence": list(r.evidence) if r.evidence else None,
+                    "matched_text": r.matched_text,
+                    "similarity": round(r.similarity, 1),
+                }
+                for r in self.concepts
+            ],
+            "transcript": self.transcript,
+        }
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str
+    concept_index: int
+    keys: tuple[str, ...]
+    compact: str
+
+
+@dataclass(frozen=True)
+class _Rubric:
+    terms: tuple[_Term, ...]
+    max_words: int
+
+
+@lru_cache(maxsize=256)
+def _rubric(concepts: tuple[Concept, ...]) -> _Rubric:
+    terms: list[_Term] = []
+    for index, concept in enumerate(concepts):
+        for text in concept.terms:
+            keys = tuple(t.key for t in tokenize(text))
+            if keys:
+                terms.append(_Term(text, index, keys, "".join(keys)))
+    return _Rubric(tuple(terms), max((len(t.keys) for t in terms), default=1))
+
+
+@dataclass(frozen=True)
+class _Window:
+    start: int  # token index
+    size: int  # number of tokens
+    compact: str
+
+
+def _windows(keys: list[str], max_words: int) -> list[_Window]:
+    windows = []
+    for i in range(len(keys)):
+        compact = ""
+        for size in range(1, min(max_words, len(keys) - i) + 1):
+            compact += keys[i + size - 1]
+            windows.append(_Window(i, size, compact))
+    return windows
+
+
+def score(question: Question, transcript: str) -> Coverage:
+    """Weighted coverage of ``question``'s rubric by ``transcript`` (0..1) with evidence."""
+    rubric = _rubric(question.concepts)
+    tokens = tokenize(transcript)
+    keys = [t.key for t in tokens]
+    found: dict[int, ConceptResult] = {}
+
+    # Exact pass: word-for-word sequences, cheap and certain.
+    positions: dict[tuple[str, ...], int] = {}
+    for size in {len(t.keys) for t in rubric.terms}:
+        for i in range(len(keys) - size, -1, -1):  # reversed so the first occurrence wins
+            positions[tuple(keys[i : i + size])] = i
+    for term in rubric.terms:
+        if term.concept_index in found:
+            continue
+        start = positions.get(term.keys)
+        if start is not None:
+            found[term.concept_index] = _hit(question, term, tokens, transcript, start,
+                                             len(term.keys), 100.0)
+
+    # Fuzzy pass over the remaining concepts: spaces removed, speech-recognition slips allowed.
+    pending = [t for t in rubric.terms if t.concept_index not in found]
+    if pending and tokens:
+        windows = _windows(keys, rubric.max_words + MAX_EXTRA_WORDS)
+        exact = {}
+        for w in reversed(windows):
+            exact[w.compact] = w
+        fuzzy_terms = []
+        for term in pending:
+            window = exact.get(term.compact)
+            if window is not None and term.concept_index not in found and (
+                len(term.compact) >= EXACT_ONLY_BELOW or window.size <= len(term.keys)
+            ):
+                found[term.concept_index] = _hit(question, term, tokens, transcript,
+                                                 window.start, window.size, 100.0)
+            elif len(term.compact) >= EXACT_ONLY_BELOW:
+                fuzzy_terms.append(term)
+        fuzzy_terms = [t for t in fuzzy_terms if t.concept_index not in found]
+        if fuzzy_terms:
+            _fuzzy_pass(question, fuzzy_terms, windows, tokens, transcript, found)
+
+    results = tuple(
+        found.get(i, ConceptResult(concept, False)) for i, concept in enumerate(question.concepts)
+    )
+    total = sum(c.weight for c in question.concepts)
+    got = sum(r.concept.weight for r in results if r.covered)
+    return Coverage(question.id, got / total if total else 0.0, results, transcript,
+                    question.rubric_version)
+
+
+def _fuzzy_pass(
+    question: Question,
+    terms: list[_Term],
+    windows: list[_Window],
+    tokens: list[Token],
+    transcript: str,
+    found: dict[int, ConceptResult],
+) -> None:
+    choices = [w.compact for w in windows]
+    matrix = process.cdist(
+        [t.compact for t in terms],
+        choices,
+        scorer=fuzz.ratio,
+        score_cutoff=min(threshold(len(t.compact)) for t in terms),
+        workers=1,
+    )
+    for row, term in zip(matrix, terms, strict=True):
+        if term.concept_index in found:
+            continue
+        limit = threshold(len(term.compact))
+        candidates = sorted(
+            (-float(row[i]), int(i)) for i in row.nonzero()[0] if row[i] >= limit
+        )
+        for negative, index in candidates:
+            window = windows[index]
+            if _plausible(term, window):
+                found[term.concept_index] = _hit(question, term, tokens, transcript,
+                                                 window.start, window.size, -negative)
+                break
+
+
+def _plausible(term: _Term, window: _Window) -> bool:
+    """Reject windows whose words only line up by accident with the term's edges."""
+    return window.size <= len(term.keys) + MAX_EXTRA_WORDS and (
+        window.compact[:1] == term.compact[:1]
+    )
+
+
+def _hit(
+    question: Question,
+    term: _Term,
+    tokens: list[Token],
+    transcript: str,
+    start: int,
+    size: int,
+    similarity: float,
+) -> ConceptResult:
+    first, last = tokens[start], tokens[start + size - 1]
+    return ConceptResult(
+        question.concepts[term.concept_index],
+        True,
+        term.text,
+        (first.start, last.end),
+        transcript[first.start : last.end],
+        similarity,
+    )
+
+
+__all__ = ["Coverage", "ConceptResult", "match_key", "score", "threshold"]

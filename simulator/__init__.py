@@ -1,0 +1,1 @@
+"""The interview simulator application: sessions, delivery metrics, history, CLI and TUI."""
