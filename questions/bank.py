@@ -60,13 +60,24 @@ class Question:
         return hashlib.sha256(payload).hexdigest()[:12]
 
     def vocabulary(self) -> list[str]:
-        """Rubric terms in weight order, used to bias speech recognition towards this question."""
+        """Words to bias speech recognition with, most important first.
+
+        Only jargon is worth biasing (terms written with a capital or a digit: "NIST SP 800-207",
+        "mTLS", "Istio"); plain-English paraphrases and deliberate mishearings ("salsa") are
+        recognised well already and would only invite Whisper to insert them.
+        """
         ordered = sorted(self.concepts, key=lambda c: -c.weight)
         seen: dict[str, None] = {}
         for concept in ordered:
             for term in concept.terms:
-                seen.setdefault(term, None)
+                if _is_jargon(term):
+                    seen.setdefault(term, None)
         return list(seen)
+
+
+def _is_jargon(term: str) -> bool:
+    words = [w for w in term.split() if w not in ("I", "I'm", "I've", "I'd", "I'll")]
+    return any(ch.isupper() or ch.isdigit() for word in words for ch in word)
 
 
 @dataclass(frozen=True)
@@ -153,9 +164,7 @@ def _validate(path: Path, data: dict[str, Any]) -> Bank:
     return Bank(bank_id, title, path, tuple(questions), tuple(warnings))
 
 
-def _question(
-    path: Path, index: int, raw: Any, bank_id: str, warnings: list[str]
-) -> Question:
+def _question(path: Path, index: int, raw: Any, bank_id: str, warnings: list[str]) -> Question:
     where = f"{path}: question #{index}"
     if not isinstance(raw, dict):
         raise BankError(f"{where}: must be a table with id, section, prompt, hint, concepts")
@@ -230,9 +239,7 @@ def _concept(where: str, raw: Any, warnings: list[str]) -> Concept:
 def builtin_bank_paths() -> list[Path]:
     folder = resources.files("questions") / "banks"
     return sorted(
-        Path(str(entry))
-        for entry in folder.iterdir()
-        if entry.name.endswith(BANK_SUFFIXES)
+        Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(BANK_SUFFIXES)
     )
 
 
@@ -287,9 +294,7 @@ class QuestionSet:
             return list(self)
         wanted = section.casefold()
         chosen = [
-            q
-            for q in self
-            if q.section.casefold() == wanted or q.id.casefold().startswith(wanted)
+            q for q in self if q.section.casefold() == wanted or q.id.casefold().startswith(wanted)
         ]
         if not chosen:
             raise UnknownQuestionError(

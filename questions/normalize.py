@@ -122,8 +122,8 @@ def _numbers(tokens: list[Token]) -> list[Token]:
                 out.append(tokens[i])
             i += 1
             continue
-        if not _is_number_word(tokens[i].text) or tokens[i].text in _SCALES and (
-            not out or not out[-1].text.isdigit()
+        if not _is_number_word(tokens[i].text) or (
+            tokens[i].text in _SCALES and (not out or not out[-1].text.isdigit())
         ):
             out.append(tokens[i])
             i += 1
@@ -157,8 +157,11 @@ def _compound(tokens: list[Token], i: int) -> tuple[int, int]:
         elif word in _UNITS:
             if last in ("unit", "teen"):
                 break
-            if last == "scale" and j + 1 < len(tokens) and _is_digit_word(tokens, j) and _is_digit_word(
-                tokens, j + 1
+            if (
+                last == "scale"
+                and j + 1 < len(tokens)
+                and _is_digit_word(tokens, j)
+                and _is_digit_word(tokens, j + 1)
             ):
                 break  # 'eight hundred | two oh seven': a digit-by-digit group starts
             if last == "tens" and _UNITS[word] >= 10:

@@ -136,8 +136,9 @@ def score(question: Question, transcript: str) -> Coverage:
             continue
         start = positions.get(term.keys)
         if start is not None:
-            found[term.concept_index] = _hit(question, term, tokens, transcript, start,
-                                             len(term.keys), 100.0)
+            found[term.concept_index] = _hit(
+                question, term, tokens, transcript, start, len(term.keys), 100.0
+            )
 
     # Fuzzy pass over the remaining concepts: spaces removed, speech-recognition slips allowed.
     pending = [t for t in rubric.terms if t.concept_index not in found]
@@ -149,11 +150,14 @@ def score(question: Question, transcript: str) -> Coverage:
         fuzzy_terms = []
         for term in pending:
             window = exact.get(term.compact)
-            if window is not None and term.concept_index not in found and (
-                len(term.compact) >= EXACT_ONLY_BELOW or window.size <= len(term.keys)
+            if (
+                window is not None
+                and term.concept_index not in found
+                and (len(term.compact) >= EXACT_ONLY_BELOW or window.size <= len(term.keys))
             ):
-                found[term.concept_index] = _hit(question, term, tokens, transcript,
-                                                 window.start, window.size, 100.0)
+                found[term.concept_index] = _hit(
+                    question, term, tokens, transcript, window.start, window.size, 100.0
+                )
             elif len(term.compact) >= EXACT_ONLY_BELOW:
                 fuzzy_terms.append(term)
         fuzzy_terms = [t for t in fuzzy_terms if t.concept_index not in found]
@@ -165,8 +169,9 @@ def score(question: Question, transcript: str) -> Coverage:
     )
     total = sum(c.weight for c in question.concepts)
     got = sum(r.concept.weight for r in results if r.covered)
-    return Coverage(question.id, got / total if total else 0.0, results, transcript,
-                    question.rubric_version)
+    return Coverage(
+        question.id, got / total if total else 0.0, results, transcript, question.rubric_version
+    )
 
 
 def _fuzzy_pass(
@@ -189,14 +194,13 @@ def _fuzzy_pass(
         if term.concept_index in found:
             continue
         limit = threshold(len(term.compact))
-        candidates = sorted(
-            (-float(row[i]), int(i)) for i in row.nonzero()[0] if row[i] >= limit
-        )
+        candidates = sorted((-float(row[i]), int(i)) for i in row.nonzero()[0] if row[i] >= limit)
         for negative, index in candidates:
             window = windows[index]
             if _plausible(term, window):
-                found[term.concept_index] = _hit(question, term, tokens, transcript,
-                                                 window.start, window.size, -negative)
+                found[term.concept_index] = _hit(
+                    question, term, tokens, transcript, window.start, window.size, -negative
+                )
                 break
 
 
@@ -227,4 +231,4 @@ def _hit(
     )
 
 
-__all__ = ["Coverage", "ConceptResult", "match_key", "score", "threshold"]
+__all__ = ["ConceptResult", "Coverage", "match_key", "score", "threshold"]

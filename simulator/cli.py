@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from questions.bank import QuestionSet, bank_files_in, builtin_bank_paths, load_bank
 from questions.errors import SimulatorError
-from questions.scoring import Coverage, score
+from questions.scoring import score
 from simulator import config
 from simulator.report import render_coverage
 
@@ -139,8 +139,11 @@ def _score_batch(args: argparse.Namespace, questions: QuestionSet, out: TextIO) 
         out.flush()
         progress(number)
     if failed:
-        print(f"interview-sim: {failed} of {len(lines)} batch lines failed; "
-              "each has an 'error' field in the output", file=sys.stderr)
+        print(
+            f"interview-sim: {failed} of {len(lines)} batch lines failed; "
+            "each has an 'error' field in the output",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -219,8 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offline voice-driven interview practice: questions read aloud, answers "
         "transcribed locally with Whisper and scored against a rubric.",
     )
-    parser.add_argument("--bank", metavar="PATH", help="use this bank file instead of the "
-                        "built-in banks and your banks folder")
+    parser.add_argument(
+        "--bank",
+        metavar="PATH",
+        help="use this bank file instead of the built-in banks and your banks folder",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     q = sub.add_parser("questions", help="list the questions")
@@ -274,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 - last line of defence: one line, log the rest
+    except Exception as exc:
         log_path = config.paths().data_dir / "crash.log"
         try:
             log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -282,8 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             where = f"; details in {log_path}"
         except OSError:
             where = ""
-        print(f"interview-sim: unexpected error: {exc.__class__.__name__}: {exc}{where}",
-              file=sys.stderr)
+        print(
+            f"interview-sim: unexpected error: {exc.__class__.__name__}: {exc}{where}",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -27,7 +27,9 @@ def render_coverage(question: Question, result: Coverage) -> str:
     for r in result.concepts:
         weight = f"w{r.concept.weight:g}"
         if r.covered:
-            lines.append(f"  ✓ {r.concept.label:<40} {weight:<4} heard: \u201c{r.matched_text}\u201d")
+            lines.append(
+                f"  ✓ {r.concept.label:<40} {weight:<4} heard: \u201c{r.matched_text}\u201d"
+            )
         else:
             lines.append(f"  ✗ {r.concept.label:<40} {weight:<4} missed")
     lines += ["", "What a strong answer covers:"]

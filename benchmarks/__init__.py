@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks [speech|scoring] --json` prints one JSON object."""

@@ -1,0 +1,34 @@
+"""Entry point: ``python -m benchmarks [speech|scoring] [--json]``.
+
+``speech`` (the default) needs the real tiny.en model and espeak-ng; ``scoring`` needs neither.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("suite", nargs="?", default="speech", choices=["speech", "scoring"])
+    parser.add_argument("--json", action="store_true", help="print one JSON object (default)")
+    parser.add_argument("--verbose", action="store_true", help="include every scoring mistake")
+    parser.add_argument("--quick", action="store_true", help="speech: fewer answers, faster")
+    args = parser.parse_args()
+    if args.suite == "scoring":
+        from benchmarks import scoring
+
+        report = scoring.run(verbose=args.verbose)
+    else:
+        from benchmarks import speech
+
+        report = speech.run(quick=args.quick)
+    json.dump(report, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
