@@ -130,11 +130,8 @@ class BlockSink:
         end_s = start_s + dur
         floor = rms if self._floor is None else self._floor
         voiced = rms > max(MIN_SPEECH_RMS, floor * SPEECH_OVER_FLOOR)
-        if rms < floor:
-            floor = rms
-        else:
-            floor = min(rms, floor * 10 ** (FLOOR_RISE_DB_PER_S * dur / 20))
-        self._floor = floor
+        rise = 10 ** (FLOOR_RISE_DB_PER_S * dur / 20)
+        self._floor = rms if rms < floor else min(rms, floor * rise)
         if voiced:
             if self._candidate_start is None or start_s - self._last_voice_end > CONFIRM_RESET_S:
                 self._candidate_start, self._voiced_s = start_s, 0.0
@@ -219,8 +216,6 @@ class QueueRecorder:
             if self._thread is not None and not self._done.is_set():
                 raise AudioError("already recording: stop the current recording first")
             self._queue = queue.Queue()
-            self._done.clear()
-            self._result, self._error = None, None
             rate = self._open_source()
             try:
                 self._sink = BlockSink(
@@ -233,6 +228,8 @@ class QueueRecorder:
             except OSError as e:
                 self._close_source()
                 raise AudioError(f"cannot write the recording to {path}: {e.strerror}") from e
+            self._done.clear()
+            self._result, self._error = None, None
             self._thread = threading.Thread(target=self._run, name="recorder-writer", daemon=True)
             self._thread.start()
             try:
@@ -407,9 +404,7 @@ def find_device(name_or_index: str | int | None) -> InputDevice:
         for d in devices:
             if d.is_default:
                 return d
-        raise AudioError(
-            f"no default microphone; choose one of: {_device_choices(devices)}"
-        )
+        raise AudioError(f"no default microphone; choose one of: {_device_choices(devices)}")
     key = str(name_or_index).strip()
     if key.lstrip("-").isdigit():
         for d in devices:
@@ -436,7 +431,10 @@ def _explain(e: Exception, what: str) -> str:
     text = str(e)
     low = text.lower()
     if "unavailable" in low or "busy" in low or "-9985" in low:
-        return f"{what} is busy or unavailable ({text}); close other programs using it, or pick another device"
+        return (
+            f"{what} is busy or unavailable ({text}); "
+            "close other programs using it, or pick another device"
+        )
     if "invalid device" in low or "-9996" in low or "error querying device" in low:
         return f"{what} does not exist ({text}); list the devices and pick another one"
     if "sample rate" in low or "-9997" in low:

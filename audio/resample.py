@@ -20,7 +20,7 @@ _ROLLOFF = 0.92  # cutoff as a fraction of the lower Nyquist frequency
 
 
 def to_mono(block: np.ndarray) -> np.ndarray:
-    """(frames,) or (frames, channels) of any numeric dtype -> (frames,) float32, channels averaged."""
+    """(frames,) or (frames, channels) -> (frames,) float32, channels averaged."""
     data = np.asarray(block)
     if data.ndim == 2:
         data = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
