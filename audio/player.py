@@ -31,6 +31,14 @@ class Playback:
         """True when playback ended (finished or cancelled) within ``timeout``."""
         return self.finished.wait(timeout)
 
+    def close(self) -> None:
+        """Stop if still playing and release the device."""
+        self.cancel()
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            with contextlib.suppress(Exception):  # a vanished device: nothing more to do
+                stream.close(ignore_errors=True)
+
 
 class SoundDevicePlayer:
     """Plays WAV files on an output device (None = system default) at its own rate."""
@@ -108,11 +116,7 @@ class SoundDevicePlayer:
             self._close(playback)
 
     def _close(self, playback: Playback) -> None:
-        playback.cancel()
-        stream = playback.stream
-        if stream is not None:
-            with contextlib.suppress(Exception):  # a vanished device: nothing more to do
-                stream.close(ignore_errors=True)
+        playback.close()
         with self._lock:
             if self._current is playback:
                 self._current = None

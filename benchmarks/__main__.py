@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 
 def main() -> int:
@@ -15,12 +16,14 @@ def main() -> int:
     parser.add_argument("suite", nargs="?", default="speech", choices=["speech", "scoring"])
     parser.add_argument("--json", action="store_true", help="print one JSON object (default)")
     parser.add_argument("--verbose", action="store_true", help="include every scoring mistake")
+    parser.add_argument("--bank", type=Path, help="scoring: use this bank file")
+    parser.add_argument("--only", default="", help="scoring: question ids starting with this")
     parser.add_argument("--quick", action="store_true", help="speech: fewer answers, faster")
     args = parser.parse_args()
     if args.suite == "scoring":
         from benchmarks import scoring
 
-        report = scoring.run(verbose=args.verbose)
+        report = scoring.run(verbose=args.verbose, bank=args.bank, only=args.only)
     else:
         from benchmarks import speech
 

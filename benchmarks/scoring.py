@@ -29,9 +29,11 @@ def pearson(xs: list[float], ys: list[float]) -> float:
     return statistics.correlation(xs, ys)
 
 
-def run(devset: Path = DEVSET, verbose: bool = False) -> dict[str, Any]:
-    questions = QuestionSet.from_paths(builtin_bank_paths())
-    answers = load_devset(devset)
+def run(
+    devset: Path = DEVSET, verbose: bool = False, bank: Path | None = None, only: str = ""
+) -> dict[str, Any]:
+    questions = QuestionSet.from_paths([bank] if bank else builtin_bank_paths())
+    answers = [a for a in load_devset(devset) if a["question_id"].startswith(only)]
     tp = fp = fn = 0
     labelled_cov: list[float] = []
     computed_cov: list[float] = []

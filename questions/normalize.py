@@ -52,6 +52,31 @@ def match_key(word: str) -> str:
     return word
 
 
+_SUFFIXES = ("izations", "ization", "ations", "ation", "ments", "ment", "ings", "ing", "ers",
+             "er", "ed", "es", "ly", "s")
+STOPWORDS = frozenset(
+    "a an the of to for and or in on at by with from into as is are was were be been being it "
+    "its this that these those we our us i my me you your they their them he she his her so "
+    "do does did have has had will would can could should just also then than there which who "
+    "what how all any each every some such not no only very more most".split()
+)
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper so 'rotate', 'rotated', 'rotating', 'rotation' meet."""
+    if word.isdigit() or len(word) <= 4:
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "ls":
+        word = word[:-1]  # "scann(ed)" -> "scan"
+    return word
+
+
 def _fold(word: str) -> str:
     """Casefold, drop accents and apostrophes: 'Don’t' -> 'dont', 'Café' -> 'cafe'."""
     decomposed = unicodedata.normalize("NFKD", word)

@@ -14,10 +14,11 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from questions.bank import Concept, Question
-from questions.normalize import Token, match_key, tokenize
+from questions.normalize import STOPWORDS, Token, match_key, stem, tokenize
 
 EXACT_ONLY_BELOW = 5  # compact terms shorter than this must match exactly
 MAX_EXTRA_WORDS = 2  # a window may hold this many more words than the term
+WORD_SIMILARITY = 75  # each word of a fuzzy multi-word match must be at least this close
 
 
 def threshold(compact_length: int) -> float:
@@ -83,6 +84,7 @@ class _Term:
     concept_index: int
     keys: tuple[str, ...]
     compact: str
+    stems: frozenset[str]  # content-word stems, for matching in any order
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,11 @@ def _rubric(concepts: tuple[Concept, ...]) -> _Rubric:
     terms: list[_Term] = []
     for index, concept in enumerate(concepts):
         for text in concept.terms:
-            keys = tuple(t.key for t in tokenize(text))
+            tokens = tokenize(text)
+            keys = tuple(t.key for t in tokens)
+            stems = frozenset(stem(t.text) for t in tokens if t.text not in STOPWORDS)
             if keys:
-                terms.append(_Term(text, index, keys, "".join(keys)))
+                terms.append(_Term(text, index, keys, "".join(keys), stems))
     return _Rubric(tuple(terms), max((len(t.keys) for t in terms), default=1))
 
 
@@ -162,7 +166,8 @@ def score(question: Question, transcript: str) -> Coverage:
                 fuzzy_terms.append(term)
         fuzzy_terms = [t for t in fuzzy_terms if t.concept_index not in found]
         if fuzzy_terms:
-            _fuzzy_pass(question, fuzzy_terms, windows, tokens, transcript, found)
+            _fuzzy_pass(question, fuzzy_terms, windows, keys, tokens, transcript, found)
+        _proximity_pass(question, list(rubric.terms), tokens, transcript, found)
 
     results = tuple(
         found.get(i, ConceptResult(concept, False)) for i, concept in enumerate(question.concepts)
@@ -178,6 +183,7 @@ def _fuzzy_pass(
     question: Question,
     terms: list[_Term],
     windows: list[_Window],
+    keys: list[str],
     tokens: list[Token],
     transcript: str,
     found: dict[int, ConceptResult],
@@ -197,18 +203,62 @@ def _fuzzy_pass(
         candidates = sorted((-float(row[i]), int(i)) for i in row.nonzero()[0] if row[i] >= limit)
         for negative, index in candidates:
             window = windows[index]
-            if _plausible(term, window):
+            if _plausible(term, window, keys):
                 found[term.concept_index] = _hit(
                     question, term, tokens, transcript, window.start, window.size, -negative
                 )
                 break
 
 
-def _plausible(term: _Term, window: _Window) -> bool:
-    """Reject windows whose words only line up by accident with the term's edges."""
-    return window.size <= len(term.keys) + MAX_EXTRA_WORDS and (
-        window.compact[:1] == term.compact[:1]
+def _plausible(term: _Term, window: _Window, keys: list[str]) -> bool:
+    """A fuzzy match must be word for word: same number of words, each one close.
+
+    Without this, "model can" would pass for "ModelScan" and "guardrails to" for
+    "guardrail hits".
+    """
+    if window.size != len(term.keys) or window.compact[:1] != term.compact[:1]:
+        return False
+    said = keys[window.start : window.start + window.size]
+    return window.size == 1 or all(
+        fuzz.ratio(a, b) >= WORD_SIMILARITY for a, b in zip(term.keys, said, strict=True)
     )
+
+
+def _proximity_pass(
+    question: Question,
+    terms: list[_Term],
+    tokens: list[Token],
+    transcript: str,
+    found: dict[int, ConceptResult],
+) -> None:
+    """Multi-word terms whose content words all occur close together, in any order, with
+    inflections ignored: "secrets are rotated" covers "rotate secrets"."""
+    stems = [stem(t.text) for t in tokens]
+    where: dict[str, list[int]] = {}
+    for i, s in enumerate(stems):
+        where.setdefault(s, []).append(i)
+    for term in terms:
+        if term.concept_index in found or len(term.stems) < 2:
+            continue
+        if any(s not in where for s in term.stems):
+            continue
+        span = len(term.keys) + MAX_EXTRA_WORDS
+        rarest = min(term.stems, key=lambda s: len(where[s]))
+        for anchor in where[rarest]:
+            lo, hi = max(0, anchor - span + 1), anchor + span
+            near = [
+                min((i for i in where[s] if lo <= i < hi), key=lambda i: abs(i - anchor),
+                    default=None)
+                for s in term.stems
+            ]
+            if None in near:
+                continue
+            first, last = min(near), max(near)  # type: ignore[type-var]
+            if last - first < span:
+                found[term.concept_index] = _hit(
+                    question, term, tokens, transcript, first, last - first + 1, 0.0
+                )
+                break
 
 
 def _hit(

@@ -254,12 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_speech_commands(sub: Any) -> None:
-    """Subcommands of the speech pipeline (models, transcribe, doctor), if it is installed."""
-    try:
-        from simulator import speech_cli
-    except ImportError:  # pragma: no cover - the pipeline ships with the package
-        return
+    """Subcommands of the speech pipeline and the practice modes."""
+    from simulator import practice, speech_cli
+
     speech_cli.register(sub)
+    practice.register(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,161 @@
+"""Practice rounds and timed drills in the terminal (plain text; the full-screen TUI is planned).
+
+Wires the real adapters: espeak TTS, the default microphone, the tiny.en model. Without a
+microphone (or without a terminal) answers are typed, and the screen says why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import select
+import sys
+import time
+from typing import Any
+
+from audio.ports import AudioError, Recorder
+from questions.bank import Question
+from simulator import config
+from simulator.report import bar, render_coverage
+from simulator.session import Answer, BackgroundModel, Session, choose_questions
+
+
+def register(sub: Any) -> None:
+    for name, help_text in (
+        ("practice", "spoken practice round: question read aloud, answer, feedback"),
+        ("drill", "timed pressure drill: short preparation, hard stop at the time limit"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--section", help="only this section (name or id prefix)")
+        p.add_argument("--count", type=int, help="number of questions (default: 5)")
+        p.add_argument("--order", choices=["fixed", "shuffle"], default="shuffle")
+        p.add_argument("--typed", action="store_true", help="type answers instead of speaking")
+        p.set_defaults(func=cmd_practice, drill=name == "drill")
+
+
+def run_default(args: argparse.Namespace) -> int:
+    """``interview-sim`` with no subcommand: a five-question spoken practice round."""
+    from simulator.cli import main
+
+    return main(["practice", *(["--bank", args.bank] if args.bank else [])])
+
+
+def cmd_practice(args: argparse.Namespace, out: Any) -> int:
+    from simulator.cli import build_transcriber, load_questions
+
+    settings = config.Settings.load(config.paths().config_file)
+    pool = load_questions(args.bank).in_section(args.section)
+    chosen = choose_questions(pool, args.count or 5, args.order)
+    model = BackgroundModel(lambda: build_transcriber(args))
+    speaker, recorder, why_typed = _devices(settings, typed=args.typed)
+    session = Session(speaker, recorder, model, config.paths().recordings_dir)
+    print(f"\n{'Timed drill' if args.drill else 'Practice round'}: {len(chosen)} questions. "
+          "Ctrl-C ends the round; finished answers are kept.")
+    if not speaker.available:
+        print(f"(Questions are shown, not spoken: {speaker.reason})")
+    if why_typed:
+        print(f"(Typed answers: {why_typed})")
+    answers: list[Answer] = []
+    try:
+        for number, question in enumerate(chosen, start=1):
+            answer = _one_question(session, question, number, len(chosen), args.drill)
+            if answer is not None:
+                answers.append(answer)
+                print(render_coverage(question, answer.coverage))
+                _delivery_line(answer)
+    except KeyboardInterrupt:
+        print("\nRound ended.")
+    finally:
+        speaker.close()
+    _summary(answers)
+    return 0
+
+
+def _devices(settings: config.Settings, typed: bool) -> tuple[Any, Recorder | None, str]:
+    from audio.tts import make_speaker
+
+    speaker = make_speaker(settings.voice, settings.rate_wpm)
+    if typed:
+        return speaker, None, "asked for with --typed"
+    if not sys.stdin.isatty():
+        return speaker, None, "no terminal to press Enter in"
+    try:
+        from audio.recorder import SoundDeviceRecorder, find_device
+
+        find_device(settings.input_device)
+        return speaker, SoundDeviceRecorder(settings.input_device, settings.silence_stop_s), ""
+    except AudioError as exc:
+        return speaker, None, str(exc)
+
+
+def _one_question(
+    session: Session, question: Question, number: int, total: int, drill: bool
+) -> Answer | None:
+    print(f"\n── Question {number}/{total} · {question.section} · {question.id} "
+          f"· {question.time_limit_s}s ──")
+    print(question.prompt)
+    problem = session.ask(question)
+    if problem:
+        print(f"(Questions are shown, not spoken from now on: {problem})")
+    if session.recorder is None:
+        text = input("\nYour answer (one line): ")
+        return session.typed(question, text)
+    if drill:
+        _countdown(config.Settings.load(config.paths().config_file).drill_prepare_s)
+    else:
+        input("\nPress Enter to start recording (Enter again to stop)...")
+    try:
+        session.start_recording(question)
+    except AudioError as exc:
+        print(f"Cannot record: {exc}")
+        return session.typed(question, input("Your answer (typed): "))
+    result = _live_until_done(session, question, allow_enter=not drill)
+    print("\nTranscribing the last words...")
+    return session.finish_recording(question, result)
+
+
+def _countdown(seconds: int) -> None:
+    for left in range(seconds, 0, -1):
+        sys.stdout.write(f"\rPrepare: {left:2d}s ")
+        sys.stdout.flush()
+        time.sleep(1)
+    sys.stdout.write("\rRecording now!        \n")
+
+
+def _live_until_done(session: Session, question: Question, allow_enter: bool) -> Any:
+    recorder = session.recorder
+    assert recorder is not None
+    while True:
+        result = recorder.wait(timeout=0.0)
+        if result is not None:
+            return result
+        if allow_enter and select.select([sys.stdin], [], [], 0.2)[0]:
+            sys.stdin.readline()
+            return recorder.stop()
+        if not allow_enter:
+            time.sleep(0.2)
+        left = question.time_limit_s - recorder.elapsed_s
+        warn = " ⚠" if left < 15 else ""
+        partial = session.stream.partial_text()[-50:] if session.stream else ""
+        sys.stdout.write(f"\r● {recorder.elapsed_s:5.1f}s  left {left:5.1f}s{warn}  "
+                         f"{bar(recorder.level, 10)}  {partial:<50}")
+        sys.stdout.flush()
+
+
+def _delivery_line(answer: Answer) -> None:
+    words = len(answer.transcript.text.split())
+    if answer.recording and answer.recording.duration_s > 0:
+        wpm = words / answer.recording.duration_s * 60
+        print(f"Delivery: {words} words in {answer.recording.duration_s:.0f}s ({wpm:.0f} wpm); "
+              f"result ready {answer.ready_after_s:.2f}s after you stopped; "
+              f"recording: {answer.recording.path}")
+
+
+def _summary(answers: list[Answer]) -> None:
+    if not answers:
+        return
+    print("\nRound summary")
+    for a in answers:
+        print(f"  {a.question.id:<16} {bar(a.coverage.coverage, 20)} {a.coverage.coverage:4.0%}")
+    mean = sum(a.coverage.coverage for a in answers) / len(answers)
+    print(f"  {'average':<16} {bar(mean, 20)} {mean:4.0%}")
+
