@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,6 +48,7 @@ class StreamingTranscriber:
     min_piece_s: float = 4.0  # cut at a pause once this much audio is waiting
     max_piece_s: float = 12.0  # cut even without a pause (at the quietest point)
     speculate_every_s: float = 1.0
+    detect_speech: Callable[[np.ndarray], list[tuple[int, int]]] = speech_spans
     _blocks: list[np.ndarray] = field(default_factory=list, init=False)
     _length: int = field(default=0, init=False)
     _audio: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), init=False)
@@ -131,7 +132,7 @@ class StreamingTranscriber:
         tail = audio[self._committed :]
         if len(tail) < self.min_piece_s * SAMPLE_RATE:
             return False
-        spans = speech_spans(tail)
+        spans = self.detect_speech(tail)
         if not spans:
             if len(tail) >= self.max_piece_s * SAMPLE_RATE:
                 self._committed = len(audio) - SAMPLE_RATE  # only silence: skip it
@@ -162,11 +163,11 @@ class StreamingTranscriber:
     def _final(self, audio: np.ndarray) -> Transcript:
         spec = self._speculation
         tail = audio[self._committed :]
-        if len(tail) and speech_spans(tail):
+        if len(tail) and self.detect_speech(tail):
             if (
                 spec is not None
                 and spec.start == self._committed
-                and not speech_spans(audio[spec.end :])
+                and not self.detect_speech(audio[spec.end :])
             ):
                 self._pieces.append(spec)  # nothing was said after the guess: reuse it
             else:

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 from audio.ports import AudioError, Recorder, RecordingResult, Speaker
-from models.streaming import StreamingTranscriber
+from models.streaming import StreamingTranscriber, speech_spans
 from models.transcriber import Transcriber, Transcript
 from questions.bank import Question
 from questions.scoring import Coverage, score
@@ -79,7 +81,9 @@ class Session:
         recorder: Recorder | None,
         model: BackgroundModel,
         recordings_dir: Path,
+        detect_speech: Callable[[np.ndarray], list[tuple[int, int]]] = speech_spans,
     ):
+        self.detect_speech = detect_speech
         self.speaker = speaker
         self.recorder = recorder
         self.model = model
@@ -104,7 +108,9 @@ class Session:
         self.recordings_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = self.recordings_dir / f"{stamp}-{question.id}.wav"
-        self.stream = StreamingTranscriber(self.model.get(), question.vocabulary())
+        self.stream = StreamingTranscriber(
+            self.model.get(), question.vocabulary(), detect_speech=self.detect_speech
+        )
         self.recorder.start(
             path, time_limit_s=time_limit_s or question.time_limit_s, on_block=self.stream.feed
         )

@@ -131,18 +131,37 @@ def running_virtual_audio() -> Iterator[VirtualAudio]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _micfeed_latency_s(env: dict[str, str]) -> float | None:
+    """The ``micfeed`` sink's current latency, from ``pactl list sinks``."""
+    proc = subprocess.run(["pactl", "list", "sinks"], env=env, capture_output=True, timeout=5)
+    if proc.returncode != 0:
+        return None
+    in_micfeed = False
+    for line in proc.stdout.decode(errors="replace").splitlines():
+        line = line.strip()
+        if line.startswith("Name:"):
+            in_micfeed = line.split(":", 1)[1].strip() == "micfeed"
+        elif in_micfeed and line.startswith("Latency:"):
+            return int(line.split()[1]) / 1e6  # "Latency: 3186 usec, configured ..."
+    return None
+
+
 def _wait_ready(daemon: subprocess.Popen[bytes], env: dict[str, str], log: Path) -> None:
+    """Wait until the daemon answers and ``micfeed`` renders in small blocks.
+
+    Right after start the null sink renders one 2-second block before the loopback's 20 ms
+    request takes effect; a recording started then loses its first ~2 s. Measured: the sink's
+    latency falls from ~2 s to a few ms about 2 s after start.
+    """
     deadline = time.monotonic() + 10.0
     while time.monotonic() < deadline:
         if daemon.poll() is not None:
             raise RuntimeError(f"pulseaudio exited at start: {log.read_text()[-2000:]}")
-        ok = subprocess.run(
-            ["pactl", "info"], env=env, capture_output=True, timeout=5
-        ).returncode == 0
-        if ok:
+        latency = _micfeed_latency_s(env)
+        if latency is not None and latency < 0.1:
             return
         time.sleep(0.05)
-    raise RuntimeError(f"pulseaudio did not answer within 10 s: {log.read_text()[-2000:]}")
+    raise RuntimeError(f"virtual microphone not ready within 10 s: {log.read_text()[-2000:]}")
 
 
 def _refresh_portaudio() -> None:
