@@ -37,8 +37,8 @@ def _synth_timeout(text: str) -> float:
     return 15.0 + len(text) / 50.0  # espeak runs far faster than real time
 
 
-def _load_engine() -> tuple[Any, Callable[[], Any]]:
-    """Create the pyttsx3 espeak engine; returns (engine, espeak Synchronize)."""
+def _load_engine() -> tuple[Any, Any]:
+    """Create the pyttsx3 espeak engine; returns (engine, pyttsx3's ctypes espeak module)."""
     try:
         import pyttsx3
     except ImportError:
@@ -53,7 +53,7 @@ def _load_engine() -> tuple[Any, Callable[[], Any]]:
         engine = pyttsx3.init("espeak")
     except Exception as e:
         raise AudioError(f"no TTS engine: espeak-ng failed to start ({e}); {ESPEAK_HINT}") from None
-    return engine, _espeak.Synchronize
+    return engine, _espeak
 
 
 class _EngineWorker:
@@ -65,7 +65,8 @@ class _EngineWorker:
         self._finished = threading.Event()
         self.error: AudioError | None = None
         self.engine: Any = None
-        self._synchronize: Callable[[], Any] = lambda: None
+        self._espeak: Any = None
+        self.default_voice: str | None = None
         threading.Thread(target=self._run, name="tts-engine", daemon=True).start()
         if not self._ready.wait(INIT_TIMEOUT_S):
             self.error = AudioError(
@@ -76,8 +77,9 @@ class _EngineWorker:
 
     def _run(self) -> None:
         try:
-            self.engine, self._synchronize = _load_engine()
+            self.engine, self._espeak = _load_engine()
             self.engine.connect("finished-utterance", lambda **_: self._finished.set())
+            self.default_voice = self.engine.getProperty("voice")
         except AudioError as e:
             self.error = e
         except Exception as e:
@@ -107,16 +109,21 @@ class _EngineWorker:
 
     # --- jobs: run on the worker thread only ---------------------------------------------
     def synth_job(self, text: str, path: Path, voice: str | None, rate_wpm: int) -> Path:
-        engine = self.engine
-        if voice is not None:
-            engine.setProperty("voice", voice)
-        engine.setProperty("rate", rate_wpm)
+        engine, espeak = self.engine, self._espeak
+        # Set voice and rate on espeak directly and wait for them to apply: through pyttsx3
+        # they are queued in espeak's command FIFO, and runAndWait()'s stop() -> Cancel()
+        # discards them (measured: the rate stayed at its first value).
+        voice = voice or self.default_voice  # the worker is shared: always set both
+        if voice and espeak.SetVoiceByName(voice.encode()) != 0:
+            raise AudioError(f"the TTS engine refused voice {voice!r}")
+        espeak.SetParameter(espeak.RATE, int(rate_wpm), 0)
+        espeak.Synchronize()
         self._finished.clear()
         engine.save_to_file(text, str(path))
         engine.runAndWait()
         if not self._finished.wait(_synth_timeout(text)):
             raise AudioError("the TTS engine did not finish the utterance in time")
-        self._synchronize()  # let espeak's own thread go idle before the next job
+        espeak.Synchronize()  # let espeak's own thread go idle before the next job
         if not path.exists() or path.stat().st_size <= 44:
             raise AudioError(f"the TTS engine wrote no audio for {text[:40]!r}")
         return path

@@ -17,6 +17,7 @@ from questions.bank import QuestionSet, builtin_bank_paths
 from questions.scoring import score
 
 DEVSET = Path(__file__).parent / "data" / "devset.jsonl"
+HOLDOUT = Path(__file__).parent / "data" / "holdout.jsonl"  # never used to tune the rubrics
 
 
 def load_devset(path: Path = DEVSET) -> list[dict[str, Any]]:
@@ -29,7 +30,16 @@ def pearson(xs: list[float], ys: list[float]) -> float:
     return statistics.correlation(xs, ys)
 
 
-def run(
+def run(verbose: bool = False, bank: Path | None = None, only: str = "") -> dict[str, Any]:
+    """Figures on the dev set, with the held-out set's beside them."""
+    report = evaluate(DEVSET, verbose, bank, only)
+    if HOLDOUT.is_file() and not only:
+        held = evaluate(HOLDOUT, False, bank)
+        report["holdout"] = {k: v for k, v in held.items() if k != "by_kind"}
+    return report
+
+
+def evaluate(
     devset: Path = DEVSET, verbose: bool = False, bank: Path | None = None, only: str = ""
 ) -> dict[str, Any]:
     questions = QuestionSet.from_paths([bank] if bank else builtin_bank_paths())

@@ -4,8 +4,9 @@ Layout (measured in notes/virtual-audio.md):
 - null sink ``speaker`` is the default sink: everything played (TTS) lands there;
 - null sink ``micfeed``; its monitor is the default source, i.e. the microphone. Tests play
   an answer into it with ``paplay -d micfeed``;
-- null source ``silence`` looped into ``micfeed``: without it the idle sink renders in
-  2-second bursts and recordings come back short.
+- null source ``silence`` looped into ``micfeed`` and ``speaker``: without it an idle null
+  sink renders in 2-second bursts: recordings come back short, and playback only reports
+  "done" up to 2 s late (measured: a 2.0 s WAV took 3.9 s to play).
 
 ALSA's ``default`` device reaches the daemon through the packaged pulse plugin, so
 sounddevice/PortAudio see it as an ordinary sound card. Works as root without systemd.
@@ -34,6 +35,7 @@ load-module module-null-sink sink_name=speaker sink_properties=device.descriptio
 load-module module-null-sink sink_name=micfeed sink_properties=device.description=micfeed
 load-module module-null-source source_name=silence
 load-module module-loopback source=silence sink=micfeed latency_msec=20
+load-module module-loopback source=silence sink=speaker latency_msec=20
 set-default-sink speaker
 set-default-source micfeed.monitor
 """
@@ -44,6 +46,7 @@ class VirtualAudio:
     root: Path
     server: str  # the PULSE_SERVER value
     env: dict[str, str]  # environment for child processes
+    daemon: subprocess.Popen[bytes]  # kill it to simulate a sound card that vanishes
 
     def play_into_mic(self, wav_path: Path | str, wait: bool = False) -> subprocess.Popen[bytes]:
         """Play a WAV into the virtual microphone; returns the paplay process."""
@@ -114,40 +117,41 @@ def running_virtual_audio() -> Iterator[VirtualAudio]:
         _wait_ready(daemon, env, root / "pulseaudio.log")
         os.environ["PULSE_SERVER"] = server  # this process: libpulse via ALSA's pulse plugin
         _refresh_portaudio()
-        yield VirtualAudio(root=root, server=server, env=env)
+        yield VirtualAudio(root=root, server=server, env=env, daemon=daemon)
     finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        daemon.terminate()
-        try:
-            daemon.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait(timeout=5)
+        if daemon.poll() is None:
+            daemon.terminate()
+            try:
+                daemon.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+                daemon.wait(timeout=5)
         log.close()
+        _refresh_portaudio()  # forget this daemon's devices
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _micfeed_latency_s(env: dict[str, str]) -> float | None:
-    """The ``micfeed`` sink's current latency, from ``pactl list sinks``."""
+def _sink_latencies_s(env: dict[str, str]) -> dict[str, float]:
+    """Each sink's current latency, from ``pactl list sinks``."""
     proc = subprocess.run(["pactl", "list", "sinks"], env=env, capture_output=True, timeout=5)
-    if proc.returncode != 0:
-        return None
-    in_micfeed = False
+    latencies: dict[str, float] = {}
+    name = ""
     for line in proc.stdout.decode(errors="replace").splitlines():
         line = line.strip()
         if line.startswith("Name:"):
-            in_micfeed = line.split(":", 1)[1].strip() == "micfeed"
-        elif in_micfeed and line.startswith("Latency:"):
-            return int(line.split()[1]) / 1e6  # "Latency: 3186 usec, configured ..."
-    return None
+            name = line.split(":", 1)[1].strip()
+        elif line.startswith("Latency:"):
+            latencies[name] = int(line.split()[1]) / 1e6  # "Latency: 3186 usec, configured"
+    return latencies
 
 
 def _wait_ready(daemon: subprocess.Popen[bytes], env: dict[str, str], log: Path) -> None:
-    """Wait until the daemon answers and ``micfeed`` renders in small blocks.
+    """Wait until the daemon answers and both null sinks render in small blocks.
 
     Right after start the null sink renders one 2-second block before the loopback's 20 ms
     request takes effect; a recording started then loses its first ~2 s. Measured: the sink's
@@ -157,11 +161,11 @@ def _wait_ready(daemon: subprocess.Popen[bytes], env: dict[str, str], log: Path)
     while time.monotonic() < deadline:
         if daemon.poll() is not None:
             raise RuntimeError(f"pulseaudio exited at start: {log.read_text()[-2000:]}")
-        latency = _micfeed_latency_s(env)
-        if latency is not None and latency < 0.1:
+        latencies = _sink_latencies_s(env)
+        if all(latencies.get(sink, 1.0) < 0.1 for sink in ("micfeed", "speaker")):
             return
         time.sleep(0.05)
-    raise RuntimeError(f"virtual microphone not ready within 10 s: {log.read_text()[-2000:]}")
+    raise RuntimeError(f"virtual sound card not ready within 10 s: {log.read_text()[-2000:]}")
 
 
 def _refresh_portaudio() -> None:
