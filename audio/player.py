@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from audio.ports import AudioError
-from audio.recorder import _explain, _sounddevice
+from audio.recorder import explain_device_error, import_sounddevice
 from audio.resample import Resampler
 from audio.wavfile import read_wav
 
@@ -50,12 +50,12 @@ class SoundDevicePlayer:
 
     def start(self, path: Path) -> Playback:
         """Begin playing ``path`` and return at once."""
-        sd = _sounddevice()
+        sd = import_sounddevice()
         data, rate = read_wav(path)
         try:
             info = sd.query_devices(self.device, "output")
         except (ValueError, sd.PortAudioError) as e:
-            raise AudioError(_explain(e, "the speaker")) from None
+            raise AudioError(explain_device_error(e, "the speaker")) from None
         if data.shape[1] > info["max_output_channels"]:
             data = data.mean(axis=1, keepdims=True)
         playback = Playback(len(data) / rate)
@@ -64,13 +64,13 @@ class SoundDevicePlayer:
         except sd.PortAudioError as first:
             device_rate = int(info["default_samplerate"])
             if device_rate == rate:
-                raise AudioError(_explain(first, "the speaker")) from None
+                raise AudioError(explain_device_error(first, "the speaker")) from None
             r = Resampler(rate, device_rate)  # the device refused the file's rate: convert
             mono = np.concatenate([r.process(data), r.flush()])
             try:
                 stream = self._open(sd, playback, mono[:, None], device_rate)
             except sd.PortAudioError as e:
-                raise AudioError(_explain(e, "the speaker")) from None
+                raise AudioError(explain_device_error(e, "the speaker")) from None
         playback.stream = stream
         with self._lock:
             if self._current is not None:
@@ -80,7 +80,7 @@ class SoundDevicePlayer:
             stream.start()
         except sd.PortAudioError as e:
             stream.close(ignore_errors=True)
-            raise AudioError(_explain(e, "the speaker")) from None
+            raise AudioError(explain_device_error(e, "the speaker")) from None
         return playback
 
     def _open(self, sd: Any, playback: Playback, data: np.ndarray, rate: int) -> Any:

@@ -41,11 +41,13 @@ class Speaker(Protocol):
 class RecordingResult:
     path: Path  # the 16 kHz mono 16-bit WAV, complete
     duration_s: float
-    stopped_by: str  # "manual", "silence", "time_limit", "error"
+    stopped_by: str  # "manual", "silence", "time_limit", "error", "end_of_input" (fakes)
     speech_started_s: float | None  # when speech was first detected, if it was
 
 
-BlockHandler = Callable[[np.ndarray], None]  # 16 kHz mono float32 block, called off the audio thread
+BlockHandler = Callable[
+    [np.ndarray], None
+]  # 16 kHz mono float32 block, called off the audio thread
 
 
 class Recorder(Protocol):

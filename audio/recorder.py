@@ -166,7 +166,9 @@ class QueueRecorder:
     """The Recorder protocol on top of a block source; subclasses implement the source hooks.
 
     The source pushes native-rate float32 blocks with ``self._put(block)`` (from any thread,
-    doing nothing else there) and reports failure with ``self._fail(message)``.
+    doing nothing else there) and reports failure with ``self._fail(message)``. A failed
+    recording makes ``stop()``/``wait()`` raise ``RecordingError`` (an ``AudioError`` whose
+    ``result`` has ``stopped_by="error"``); the WAV keeps everything recorded until then.
     """
 
     stall_timeout_s: float | None = None  # no block for this long while running = error
@@ -330,7 +332,7 @@ class QueueRecorder:
 # --- sounddevice ---------------------------------------------------------------------------
 
 
-def _sounddevice() -> ModuleType:
+def import_sounddevice() -> ModuleType:
     """Import sounddevice lazily so a missing PortAudio is an AudioError, not an ImportError."""
     try:
         import sounddevice
@@ -341,7 +343,7 @@ def _sounddevice() -> ModuleType:
 
 def refresh_devices() -> None:
     """Re-scan the sound devices (PortAudio lists them once, when it starts)."""
-    sd = _sounddevice()
+    sd = import_sounddevice()
     sd._terminate()
     sd._initialize()
 
@@ -366,7 +368,7 @@ def _default_input_index(sd: Any) -> int | None:
 
 
 def list_input_devices() -> list[InputDevice]:
-    sd = _sounddevice()
+    sd = import_sounddevice()
     try:
         devices = sd.query_devices()
     except sd.PortAudioError as e:
@@ -426,7 +428,7 @@ def find_device(name_or_index: str | int | None) -> InputDevice:
     raise AudioError(f"{key!r} matches several devices; choose one of: {_device_choices(matches)}")
 
 
-def _explain(e: Exception, what: str) -> str:
+def explain_device_error(e: Exception, what: str) -> str:
     """A PortAudio error -> one line that says what to do."""
     text = str(e)
     low = text.lower()
@@ -435,7 +437,7 @@ def _explain(e: Exception, what: str) -> str:
             f"{what} is busy or unavailable ({text}); "
             "close other programs using it, or pick another device"
         )
-    if "invalid device" in low or "-9996" in low or "error querying device" in low:
+    if any(k in low for k in ("invalid device", "-9996", "error querying device", "matching")):
         return f"{what} does not exist ({text}); list the devices and pick another one"
     if "sample rate" in low or "-9997" in low:
         return f"{what} refuses every usual sample rate ({text}); pick another device"
@@ -465,7 +467,7 @@ class SoundDeviceRecorder(QueueRecorder):
         self.overflows = 0  # input blocks PortAudio reported as overflowed (audio lost)
 
     def _open_source(self) -> int:
-        sd = _sounddevice()
+        sd = import_sounddevice()
         dev = find_device(self.device)
         what = f"microphone {dev.name!r}"
         rates = [int(dev.default_samplerate), 48000, 44100, SAMPLE_RATE]
@@ -491,20 +493,20 @@ class SoundDeviceRecorder(QueueRecorder):
                     last = e
                     continue
                 except ValueError as e:  # sounddevice's own device checks
-                    raise AudioError(_explain(e, what)) from None
+                    raise AudioError(explain_device_error(e, what)) from None
                 with self._stream_lock:
                     self._stream = stream
                 return int(stream.samplerate)
-        raise AudioError(_explain(last or RuntimeError("no usable setting"), what))
+        raise AudioError(explain_device_error(last or RuntimeError("no usable setting"), what))
 
     def _start_source(self) -> None:
-        sd = _sounddevice()
+        sd = import_sounddevice()
         stream = self._stream
         try:
             stream.start()
         except sd.PortAudioError as e:
             self._close_source()
-            raise AudioError(_explain(e, "the microphone")) from None
+            raise AudioError(explain_device_error(e, "the microphone")) from None
 
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         if status and status.input_overflow:

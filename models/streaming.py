@@ -1,10 +1,9 @@
 """Transcribe while the candidate is still speaking, so the result is ready when they stop.
 
 Audio arrives in small blocks. A worker thread cuts the uncommitted audio at pauses found by the
-Silero VAD that faster-whisper bundles, transcribes each finished piece once and commits it.
-Between pieces it speculatively transcribes the open tail; if the answer then ends in silence
-(the usual case: the recorder stops after a stretch of silence) that result is reused and the
-final transcript is ready at once. Only speech after the last pause is decoded at the end.
+Silero VAD that faster-whisper bundles, transcribes each finished piece once and commits it,
+passing the text so far as the prompt. When the answer ends, only the speech after the last
+pause (typically a few seconds) is still to be decoded; after a silence stop, nothing is.
 """
 
 from __future__ import annotations
@@ -18,7 +17,8 @@ import numpy as np
 
 from models.transcriber import SAMPLE_RATE, Transcriber, Transcript, Word
 
-MIN_PAUSE_S = 0.3
+MIN_PAUSE_S = 0.3  # a silence this long (per the VAD) is a place to cut
+SPEECH_PAD_S = 0.05
 PROMPT_CHARS = 200
 
 
@@ -28,7 +28,9 @@ def speech_spans(audio: np.ndarray) -> list[tuple[int, int]]:
 
     if len(audio) < SAMPLE_RATE // 10:
         return []
-    options = VadOptions(min_silence_duration_ms=int(MIN_PAUSE_S * 1000), speech_pad_ms=100)
+    options = VadOptions(
+        min_silence_duration_ms=int(MIN_PAUSE_S * 1000), speech_pad_ms=int(SPEECH_PAD_S * 1000)
+    )
     return [(s["start"], s["end"]) for s in get_speech_timestamps(audio, options)]
 
 
@@ -45,44 +47,35 @@ class StreamingTranscriber:
 
     transcriber: Transcriber
     vocabulary: Sequence[str] = ()
-    min_piece_s: float = 4.0  # cut at a pause once this much audio is waiting
-    max_piece_s: float = 12.0  # cut even without a pause (at the quietest point)
-    speculate_every_s: float = 1.0
+    min_piece_s: float = 3.0  # cut at a pause once this much audio is waiting
+    max_piece_s: float = 10.0  # cut even without a pause (at the quietest point)
     detect_speech: Callable[[np.ndarray], list[tuple[int, int]]] = speech_spans
     _blocks: list[np.ndarray] = field(default_factory=list, init=False)
-    _length: int = field(default=0, init=False)
     _audio: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), init=False)
     _committed: int = field(default=0, init=False)
     _pieces: list[_Piece] = field(default_factory=list, init=False)
-    _speculation: _Piece | None = field(default=None, init=False)
     _finished: bool = field(default=False, init=False)
     _error: BaseException | None = field(default=None, init=False)
+    _result: Transcript | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _wake: threading.Event = field(default_factory=threading.Event, init=False)
     _done: threading.Event = field(default_factory=threading.Event, init=False)
-    _thread: threading.Thread | None = field(default=None, init=False)
-    _result: Transcript | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="streaming-asr", daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._run, name="streaming-asr", daemon=True).start()
 
-    # --- called by the recorder ----------------------------------------------------------
+    # --- called by the recorder and the UI ------------------------------------------------
 
     def feed(self, block: np.ndarray) -> None:
         """Queue one block; cheap, safe from the recorder's thread."""
         with self._lock:
             self._blocks.append(np.asarray(block, dtype=np.float32).reshape(-1))
-            self._length += len(self._blocks[-1])
         self._wake.set()
 
     def partial_text(self) -> str:
-        """Committed text so far plus the latest guess at the open tail, for live display."""
+        """The text committed so far, for live display."""
         with self._lock:
-            texts = [p.transcript.text for p in self._pieces]
-            if self._speculation is not None:
-                texts.append(self._speculation.transcript.text)
-        return " ".join(t for t in texts if t)
+            return " ".join(p.transcript.text for p in self._pieces if p.transcript.text)
 
     def finish(self, timeout: float = 120.0) -> Transcript:
         """No more audio: wait for the worker to settle and return the full transcript."""
@@ -95,7 +88,7 @@ class StreamingTranscriber:
         assert self._result is not None
         return self._result
 
-    # --- the worker ----------------------------------------------------------------------
+    # --- the worker ---------------------------------------------------------------------
 
     def _take_audio(self) -> np.ndarray:
         with self._lock:
@@ -106,22 +99,16 @@ class StreamingTranscriber:
 
     def _run(self) -> None:
         try:
-            last_speculated = 0
             while True:
-                self._wake.wait(0.2)
+                self._wake.wait(0.1)
                 self._wake.clear()
                 finishing = self._finished
                 audio = self._take_audio()
                 if finishing:
                     self._result = self._final(audio)
                     return
-                if self._commit_at_pause(audio):
-                    continue
-                open_tail = len(audio) - self._committed
-                grown = len(audio) - last_speculated
-                if open_tail > SAMPLE_RATE and grown >= self.speculate_every_s * SAMPLE_RATE:
-                    last_speculated = len(audio)
-                    self._speculate(audio)
+                while self._commit_at_pause(audio):
+                    pass
         except BaseException as exc:
             self._error = exc
         finally:
@@ -133,12 +120,15 @@ class StreamingTranscriber:
         if len(tail) < self.min_piece_s * SAMPLE_RATE:
             return False
         spans = self.detect_speech(tail)
+        long_enough = len(tail) >= self.max_piece_s * SAMPLE_RATE
         if not spans:
-            if len(tail) >= self.max_piece_s * SAMPLE_RATE:
-                self._committed = len(audio) - SAMPLE_RATE  # only silence: skip it
+            if long_enough:  # only silence so far: nothing to transcribe
+                self._committed = len(audio) - SAMPLE_RATE // 2
             return False
         cut = _pause_cut(spans, len(tail))
-        if cut is None and len(tail) >= self.max_piece_s * SAMPLE_RATE:
+        if cut is not None and cut < SAMPLE_RATE:
+            cut = None  # too short a piece to transcribe well: wait for the next pause
+        if cut is None and long_enough:
             cut = _quietest(tail)
         if cut is None:
             return False
@@ -151,35 +141,18 @@ class StreamingTranscriber:
         with self._lock:
             self._pieces.append(_Piece(start, end, transcript))
             self._committed = end
-            self._speculation = None
-
-    def _speculate(self, audio: np.ndarray) -> None:
-        start, end = self._committed, len(audio)
-        transcript = self._decode(audio[start:end], start)
-        with self._lock:
-            if self._committed == start:
-                self._speculation = _Piece(start, end, transcript)
 
     def _final(self, audio: np.ndarray) -> Transcript:
-        spec = self._speculation
         tail = audio[self._committed :]
         if len(tail) and self.detect_speech(tail):
-            if (
-                spec is not None
-                and spec.start == self._committed
-                and not self.detect_speech(audio[spec.end :])
-            ):
-                self._pieces.append(spec)  # nothing was said after the guess: reuse it
-            else:
-                self._commit(audio, len(audio))
+            self._commit(audio, len(audio))
         texts = [p.transcript.text for p in self._pieces if p.transcript.text]
         words = tuple(w for p in self._pieces for w in p.transcript.words)
         model = self.transcriber.model_name
         return Transcript(" ".join(texts), words, len(audio) / SAMPLE_RATE, model)
 
     def _decode(self, piece: np.ndarray, offset: int) -> Transcript:
-        with self._lock:
-            previous = " ".join(p.transcript.text for p in self._pieces)[-PROMPT_CHARS:]
+        previous = self.partial_text()[-PROMPT_CHARS:]
         result = self.transcriber.transcribe(piece, self.vocabulary, prompt=previous)
         shift = offset / SAMPLE_RATE
         words = tuple(
@@ -189,15 +162,13 @@ class StreamingTranscriber:
 
 
 def _pause_cut(spans: list[tuple[int, int]], length: int) -> int | None:
-    """The middle of the latest pause between speech spans (or after the last one)."""
-    gaps = [(spans[i][1], spans[i + 1][0]) for i in range(len(spans) - 1)]
+    """Where to cut: in the latest pause between speech spans, or just after the last span
+    when the audio already ends in a pause. (The VAD only splits spans at real pauses.)"""
     if length - spans[-1][1] >= MIN_PAUSE_S * SAMPLE_RATE:
-        gaps.append((spans[-1][1], length))
-    gaps = [g for g in gaps if g[1] - g[0] >= MIN_PAUSE_S * SAMPLE_RATE]
-    if not gaps:
+        return spans[-1][1] + int(0.1 * SAMPLE_RATE)
+    if len(spans) < 2:
         return None
-    start, end = gaps[-1]
-    return (start + end) // 2 if end < length else start + int(0.15 * SAMPLE_RATE)
+    return (spans[-2][1] + spans[-1][0]) // 2
 
 
 def _quietest(tail: np.ndarray, frame: int = SAMPLE_RATE // 20) -> int:

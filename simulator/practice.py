@@ -48,8 +48,10 @@ def cmd_practice(args: argparse.Namespace, out: Any) -> int:
     model = BackgroundModel(lambda: build_transcriber(args))
     speaker, recorder, why_typed = _devices(settings, typed=args.typed)
     session = Session(speaker, recorder, model, config.paths().recordings_dir)
-    print(f"\n{'Timed drill' if args.drill else 'Practice round'}: {len(chosen)} questions. "
-          "Ctrl-C ends the round; finished answers are kept.")
+    print(
+        f"\n{'Timed drill' if args.drill else 'Practice round'}: {len(chosen)} questions. "
+        "Ctrl-C ends the round; finished answers are kept."
+    )
     if not speaker.available:
         print(f"(Questions are shown, not spoken: {speaker.reason})")
     if why_typed:
@@ -90,8 +92,10 @@ def _devices(settings: config.Settings, typed: bool) -> tuple[Any, Recorder | No
 def _one_question(
     session: Session, question: Question, number: int, total: int, drill: bool
 ) -> Answer | None:
-    print(f"\n── Question {number}/{total} · {question.section} · {question.id} "
-          f"· {question.time_limit_s}s ──")
+    print(
+        f"\n── Question {number}/{total} · {question.section} · {question.id} "
+        f"· {question.time_limit_s}s ──"
+    )
     print(question.prompt)
     problem = session.ask(question)
     if problem:
@@ -136,8 +140,10 @@ def _live_until_done(session: Session, question: Question, allow_enter: bool) ->
         left = question.time_limit_s - recorder.elapsed_s
         warn = " ⚠" if left < 15 else ""
         partial = session.stream.partial_text()[-50:] if session.stream else ""
-        sys.stdout.write(f"\r● {recorder.elapsed_s:5.1f}s  left {left:5.1f}s{warn}  "
-                         f"{bar(recorder.level, 10)}  {partial:<50}")
+        sys.stdout.write(
+            f"\r● {recorder.elapsed_s:5.1f}s  left {left:5.1f}s{warn}  "
+            f"{bar(recorder.level, 10)}  {partial:<50}"
+        )
         sys.stdout.flush()
 
 
@@ -145,9 +151,11 @@ def _delivery_line(answer: Answer) -> None:
     words = len(answer.transcript.text.split())
     if answer.recording and answer.recording.duration_s > 0:
         wpm = words / answer.recording.duration_s * 60
-        print(f"Delivery: {words} words in {answer.recording.duration_s:.0f}s ({wpm:.0f} wpm); "
-              f"result ready {answer.ready_after_s:.2f}s after you stopped; "
-              f"recording: {answer.recording.path}")
+        print(
+            f"Delivery: {words} words in {answer.recording.duration_s:.0f}s ({wpm:.0f} wpm); "
+            f"result ready {answer.ready_after_s:.2f}s after you stopped; "
+            f"recording: {answer.recording.path}"
+        )
 
 
 def _summary(answers: list[Answer]) -> None:
@@ -158,4 +166,3 @@ def _summary(answers: list[Answer]) -> None:
         print(f"  {a.question.id:<16} {bar(a.coverage.coverage, 20)} {a.coverage.coverage:4.0%}")
     mean = sum(a.coverage.coverage for a in answers) / len(answers)
     print(f"  {'average':<16} {bar(mean, 20)} {mean:4.0%}")
-

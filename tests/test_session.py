@@ -29,7 +29,9 @@ class ScriptedTranscriber:
         self.calls.append((len(audio) / 16000, tuple(vocabulary)))
         if not np.any(np.abs(audio) > 0.01):
             return Transcript("", (), len(audio) / 16000, self.model_name)
-        words = tuple(Word(w, i * 0.3, i * 0.3 + 0.25, 0.9) for i, w in enumerate(self.text.split()))
+        words = tuple(
+            Word(w, i * 0.3, i * 0.3 + 0.25, 0.9) for i, w in enumerate(self.text.split())
+        )
         return Transcript(self.text, words, len(audio) / 16000, self.model_name)
 
     def transcribe_file(self, path: Path, vocabulary: Sequence[str] = ()) -> Transcript:
@@ -54,9 +56,7 @@ def tone_wav(path: Path, seconds: float, silence_after: float = 0.0) -> Path:
     return path
 
 
-def test_round_with_fakes_scores_and_keeps_the_recording(
-    tmp_path: Path, bank: QuestionSet
-) -> None:
+def test_round_with_fakes_scores_and_keeps_the_recording(tmp_path: Path, bank: QuestionSet) -> None:
     question = bank.get("intermediate-07")
     transcriber = ScriptedTranscriber("We run Istio so every call uses mutual TLS")
     speaker = ScriptedSpeaker()
