@@ -58,7 +58,7 @@ class BackgroundModel:
             if load:
                 load()
             self._value = transcriber
-        except BaseException as exc:  # noqa: BLE001 - reported by get()
+        except BaseException as exc:
             self._error = exc
         finally:
             self._ready.set()

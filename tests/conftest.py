@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from questions.bank import QuestionSet, builtin_bank_paths
+from tests.virtual_audio import virtual_audio  # noqa: F401 - the sound tests' fixture
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ from models.transcriber import WhisperTranscriber
 from questions.bank import QuestionSet
 from simulator.session import BackgroundModel, Session
 from tests.speech_fixtures import espeak_wav
-from tests.virtual_audio import VirtualAudio, virtual_audio  # noqa: F401 - the fixture
+from tests.virtual_audio import VirtualAudio
 
 pytestmark = [pytest.mark.sound, pytest.mark.tts, pytest.mark.model]
 
