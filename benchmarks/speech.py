@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 import resource
 import shutil
 import statistics
@@ -41,6 +42,15 @@ def speak(text: str, path: Path, wpm: int = 165, voice: str = "en-us") -> Path:
 
 def _concepts(question: Question, text: str) -> set[str]:
     return {r.concept.id for r in score(question, text).covered}
+
+
+FILLER_WORDS = re.compile(
+    r"\b(um+|uh+|erm|er|hmm+|like|you know|i mean|sort of|kind of|basically)\b"
+)
+
+
+def _fillers(text: str) -> int:
+    return len(FILLER_WORDS.findall(text.lower()))
 
 
 def _recall(found: list[tuple[set[str], set[str]]]) -> float:
@@ -101,6 +111,23 @@ def run(quick: bool = False) -> dict[str, Any]:
         )
         result, _ = transcribe_streaming(transcriber, audio, vocabulary)
         streamed.append((reference, _concepts(question, result.text)))
+
+    # Fillers: does a disfluent prompt make Whisper keep the "um"s it tends to drop?
+    filler_answers = [a for a in dev if a["kind"] == "filler"][:: 6 if quick else 2]
+    kept_plain = kept_prompted = said = 0
+    prompted_recall = []
+    prompted = WhisperTranscriber(model, keep_fillers=True)
+    prompted._whisper = transcriber._whisper  # same loaded model, other decoding options
+    for i, answer in enumerate(filler_answers):
+        question = questions.get(answer["question_id"])
+        audio = load_audio(speak(answer["text"], work / f"f{i}.wav"))
+        vocabulary = question.vocabulary()
+        said += _fillers(answer["text"])
+        kept_plain += min(_fillers(transcriber.transcribe(audio, vocabulary).text),
+                          _fillers(answer["text"]))
+        text = prompted.transcribe(audio, vocabulary).text
+        kept_prompted += min(_fillers(text), _fillers(answer["text"]))
+        prompted_recall.append((_concepts(question, answer["text"]), _concepts(question, text)))
     shutil.rmtree(work, ignore_errors=True)
 
     stream_median = statistics.median(streaming)
@@ -121,4 +148,8 @@ def run(quick: bool = False) -> dict[str, Any]:
         "keyword_recall_unbiased": _recall(plain),
         "keyword_recall_biased": _recall(biased),
         "keyword_recall_streaming": _recall(streamed),
+        "filler_answers": len(filler_answers),
+        "filler_recall_plain": round(kept_plain / said, 4) if said else None,
+        "filler_recall_filler_prompt": round(kept_prompted / said, 4) if said else None,
+        "keyword_recall_filler_prompt": _recall(prompted_recall),
     }

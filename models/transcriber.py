@@ -24,6 +24,8 @@ from questions.errors import SimulatorError
 SAMPLE_RATE = 16_000
 MAX_HOTWORD_CHARS = 400  # faster-whisper keeps only the last ~223 prompt tokens
 NO_SPEECH_DROP = 0.6
+# Whisper learned to drop disfluencies; a prompt that contains some makes it keep them.
+FILLER_PROMPT = "Umm, so, uh, let me think, like, hmm... Okay, I mean, you know, here's my take."
 # Whisper's stock phrases on silence or noise (from subtitles in its training data).
 _HALLUCINATIONS = re.compile(
     r"^\W*(thanks? (you )?for watching|thank you\.?|please subscribe|subtitles by|you)\W*$",
@@ -118,6 +120,7 @@ class WhisperTranscriber:
     compute_type: str = "int8"
     beam_size: int = 5
     cpu_threads: int = 0
+    keep_fillers: bool = False
     _whisper: object = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -165,7 +168,7 @@ class WhisperTranscriber:
             vad_parameters={"min_silence_duration_ms": 500},
             condition_on_previous_text=False,
             hotwords=hotwords(vocabulary),
-            initial_prompt=prompt or None,
+            initial_prompt=" ".join(p for p in (self._filler_prompt(), prompt) if p) or None,
         )
         words: list[Word] = []
         texts: list[str] = []
@@ -184,3 +187,6 @@ class WhisperTranscriber:
 
     def transcribe_file(self, path: Path, vocabulary: Sequence[str] = ()) -> Transcript:
         return self.transcribe(load_audio(path), vocabulary)
+
+    def _filler_prompt(self) -> str:
+        return FILLER_PROMPT if self.keep_fillers else ""

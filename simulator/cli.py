@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from models.transcriber import Transcript
 from questions.bank import QuestionSet, bank_files_in, builtin_bank_paths, load_bank
 from questions.errors import SimulatorError
 from questions.scoring import score
@@ -100,15 +101,23 @@ def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
     if not args.question:
         raise SimulatorError("--question ID is required with --text or --audio")
     question = questions.get(args.question)
+    extra: dict[str, Any] = {}
     if args.text is not None:
         text = sys.stdin.read() if args.text == "-" else args.text
-        result = score(question, text)
-        extra: dict[str, Any] = {}
+        transcript = Transcript(text, model="typed")
     else:
         transcriber = build_transcriber(args)
         transcript = transcriber.transcribe_file(Path(args.audio), question.vocabulary())
-        result = score(question, transcript.text)
         extra = {"audio": args.audio, "model": transcriber.model_name}
+    result = score(question, transcript.text)
+    if args.save:
+        from simulator.delivery import analyse
+        from simulator.history import save_cli_score
+
+        delivery = analyse(transcript, question.time_limit_s)
+        extra["attempt_id"] = save_cli_score(
+            question, transcript, result, args.audio, transcript.model, delivery.to_dict()
+        )
     if args.json:
         json.dump(result.to_dict() | extra, out, ensure_ascii=False)
         out.write("\n")
@@ -247,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--batch", metavar="FILE", help="JSON lines: {id, question_id, text|audio}")
     s.add_argument("--json", action="store_true", help="print JSON (always on with --batch)")
     s.add_argument("--model", help="speech model for --audio (default: tiny.en)")
+    s.add_argument("--save", action="store_true", help="keep the answer in your history")
     s.set_defaults(func=cmd_score)
 
     _add_speech_commands(sub)
@@ -255,10 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_speech_commands(sub: Any) -> None:
     """Subcommands of the speech pipeline and the practice modes."""
-    from simulator import practice, speech_cli
+    from simulator import history_cli, practice, speech_cli
 
     speech_cli.register(sub)
     practice.register(sub)
+    history_cli.register(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -328,9 +328,21 @@ def _markdown_attempt(a: AttemptRow, question: Question | None) -> list[str]:
         lines += [f"**Hint:** {escape_md(question.hint)}", ""]
     if a.delivery:
         lines.append("**Delivery:**")
-        lines += [f"- {escape_md(k)}: {escape_md(v)}" for k, v in flatten(a.delivery)]
+        comments = a.delivery.get("comments") or []
+        lines += [f"- {escape_md(c)}" for c in comments]
+        lines += [
+            f"- {escape_md(k.replace('_', ' '))}: {escape_md(v)}"
+            for k, v in flatten(a.delivery)
+            if k in _DELIVERY_FIGURES and v != "None"
+        ]
         lines.append("")
     return lines
+
+
+_DELIVERY_FIGURES = (
+    "words", "words_per_minute", "filler_count", "long_pauses", "longest_pause_s",
+    "time_to_first_word_s", "answer_s",
+)  # fmt: skip
 
 
 def _spans(a: AttemptRow) -> list[tuple[int, int]]:

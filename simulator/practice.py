@@ -14,8 +14,13 @@ from typing import Any
 
 from audio.ports import AudioError, Recorder
 from questions.bank import Question
+from questions.errors import SimulatorError
+from questions.scoring import score
 from simulator import config
+from simulator.delivery import Delivery, analyse
+from simulator.history import History
 from simulator.report import bar, render_coverage
+from simulator.schedule import due_questions
 from simulator.session import Answer, BackgroundModel, Session, choose_questions
 
 
@@ -27,9 +32,16 @@ def register(sub: Any) -> None:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--section", help="only this section (name or id prefix)")
         p.add_argument("--count", type=int, help="number of questions (default: 5)")
-        p.add_argument("--order", choices=["fixed", "shuffle"], default="shuffle")
+        p.add_argument(
+            "--order",
+            choices=["fixed", "shuffle", "weakest"],
+            default="weakest",
+            help="weakest: the spaced-repetition queue, weakest and due first",
+        )
         p.add_argument("--typed", action="store_true", help="type answers instead of speaking")
         p.set_defaults(func=cmd_practice, drill=name == "drill")
+    recover = sub.add_parser("recover", help="score and save recordings a crash left unscored")
+    recover.set_defaults(func=cmd_recover)
 
 
 def run_default(args: argparse.Namespace) -> int:
@@ -44,7 +56,14 @@ def cmd_practice(args: argparse.Namespace, out: Any) -> int:
 
     settings = config.Settings.load(config.paths().config_file)
     pool = load_questions(args.bank).in_section(args.section)
-    chosen = choose_questions(pool, args.count or 5, args.order)
+    history = History.open()
+    _mention_unfinished(history)
+    if args.order == "weakest":
+        due = due_questions(history, [q.id for q in pool])
+        by_id = {q.id: q for q in pool}
+        chosen = [by_id[qid] for qid in due][: args.count or 5] or pool[: args.count or 5]
+    else:
+        chosen = choose_questions(pool, args.count or 5, args.order)
     model = BackgroundModel(lambda: build_transcriber(args))
     speaker, recorder, why_typed = _devices(settings, typed=args.typed)
     session = Session(speaker, recorder, model, config.paths().recordings_dir)
@@ -57,16 +76,34 @@ def cmd_practice(args: argparse.Namespace, out: Any) -> int:
     if why_typed:
         print(f"(Typed answers: {why_typed})")
     answers: list[Answer] = []
+    session_id = history.start_session("drill" if args.drill else "practice", chosen[0].bank_id)
     try:
         for number, question in enumerate(chosen, start=1):
             answer = _one_question(session, question, number, len(chosen), args.drill)
-            if answer is not None:
-                answers.append(answer)
-                print(render_coverage(question, answer.coverage))
-                _delivery_line(answer)
+            if answer is None:
+                continue
+            delivery = analyse(
+                answer.transcript,
+                question.time_limit_s,
+                answer.recording.duration_s if answer.recording else None,
+            )
+            history.add_attempt(  # committed at once: a crash later keeps this answer
+                session_id,
+                question,
+                answer.transcript,
+                answer.coverage,
+                delivery.to_dict(),
+                answer.recording.path if answer.recording else None,
+                answer.transcript.model,
+            )
+            answers.append(answer)
+            print(render_coverage(question, answer.coverage))
+            _delivery_lines(answer, delivery)
     except KeyboardInterrupt:
-        print("\nRound ended.")
+        print("\nRound ended; every finished answer is saved.")
     finally:
+        history.end_session(session_id)
+        history.close()
         speaker.close()
     _summary(answers)
     return 0
@@ -147,15 +184,59 @@ def _live_until_done(session: Session, question: Question, allow_enter: bool) ->
         sys.stdout.flush()
 
 
-def _delivery_line(answer: Answer) -> None:
-    words = len(answer.transcript.text.split())
-    if answer.recording and answer.recording.duration_s > 0:
-        wpm = words / answer.recording.duration_s * 60
+def _delivery_lines(answer: Answer, delivery: Delivery) -> None:
+    if answer.recording:
         print(
-            f"Delivery: {words} words in {answer.recording.duration_s:.0f}s ({wpm:.0f} wpm); "
-            f"result ready {answer.ready_after_s:.2f}s after you stopped; "
-            f"recording: {answer.recording.path}"
+            f"Result ready {answer.ready_after_s:.2f}s after you stopped; "
+            f"recording kept at {answer.recording.path}"
         )
+    for comment in delivery.comments:
+        print(f"  • {comment}")
+
+
+def _mention_unfinished(history: History) -> None:
+    left = history.unfinished_recordings()
+    if left:
+        print(
+            f"{len(left)} recording(s) from an interrupted round were never scored; "
+            "score and save them with: interview-sim recover"
+        )
+
+
+def cmd_recover(args: argparse.Namespace, out: Any) -> int:
+    """Score and save recordings that a crash or Ctrl-C left unscored."""
+    from simulator.cli import build_transcriber, load_questions
+
+    questions = load_questions(args.bank)
+    with History.open() as history:
+        left = history.unfinished_recordings()
+        if not left:
+            out.write("No unfinished recordings.\n")
+            return 0
+        transcriber = build_transcriber(args)
+        session_id = history.start_session("cli", questions.banks[0].id)
+        for path in left:
+            qid = path.stem.split("-", 2)[-1]  # recordings are named <date>-<time>-<question>
+            try:
+                question = questions.get(qid)
+                transcript = transcriber.transcribe_file(path, question.vocabulary())
+            except SimulatorError as exc:
+                out.write(f"skipped {path.name}: {exc}\n")
+                continue
+            coverage = score(question, transcript.text)
+            delivery = analyse(transcript, question.time_limit_s, transcript.duration_s)
+            history.add_attempt(
+                session_id,
+                question,
+                transcript,
+                coverage,
+                delivery.to_dict(),
+                path,
+                transcript.model,
+            )
+            out.write(f"{question.id}: {coverage.coverage:.0%} saved from {path.name}\n")
+        history.end_session(session_id)
+    return 0
 
 
 def _summary(answers: list[Answer]) -> None:

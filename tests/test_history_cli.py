@@ -17,6 +17,7 @@ from questions.scoring import score
 from simulator import cli, history_cli
 from simulator.history import History
 
+DELIVERY = {"words_per_minute": 151.234, "comments": ["Good pace: 151 words a minute."]}
 TEXT = "Never trust, always verify: see NIST SP 800-207 and least privilege."
 
 
@@ -38,7 +39,7 @@ def stored(bank: QuestionSet) -> Iterator[dict[str, int]]:
     q1, q2 = bank.get("beginner-01"), bank.get("beginner-02")
     with History.open() as history:
         first = history.start_session("practice", "zero-trust-ai")
-        a1 = history.add_attempt(first, q1, TEXT, score(q1, TEXT), {"wpm": 151.234})
+        a1 = history.add_attempt(first, q1, TEXT, score(q1, TEXT), DELIVERY)
         history.end_session(first)
         second = history.start_session("drill", "zero-trust-ai")
         a2 = history.add_attempt(second, q2, "=1+1 um", score(q2, "=1+1 um"))
@@ -64,7 +65,7 @@ def test_history_table_and_json(capsys: pytest.CaptureFixture[str], stored: dict
     code, out, _ = run(capsys, "history", "--json")
     data = json.loads(out)
     assert [s["id"] for s in data["sessions"]] == [stored["first"], stored["second"]]
-    assert data["sessions"][0]["attempts"][0]["delivery"] == {"wpm": 151.234}
+    assert data["sessions"][0]["attempts"][0]["delivery"] == DELIVERY
     code, out, _ = run(capsys, "history", "--question", "beginner-01")
     assert code == 0 and out.startswith("beginner-01") and "Missed most often" in out
     code, out, _ = run(capsys, "history", "--question", "beginner-01", "--json")
@@ -122,7 +123,8 @@ def test_export_markdown(
     assert question.prompt in out and f"**Hint:** {question.hint}" in out
     assert "**Never trust, always verify**" in out and "**least privilege**" in out
     assert "**NIST SP 800-207**" in out
-    assert "**Missed:**" in out and "**Coverage:**" in out and "- wpm: 151.23" in out
+    assert "**Missed:**" in out and "**Coverage:**" in out and "- words per minute: 151.23" in out
+    assert "- Good pace: 151 words a minute." in out
     assert "Session 2" not in out
     code, out, _ = run(capsys, "export", "--format", "md")  # latest session by default
     assert "Session 2" in out and "Session 1" not in out
@@ -144,7 +146,7 @@ def test_export_json_and_csv_to_files(
     assert [r["attempt_id"] for r in rows] == [str(stored["a1"]), str(stored["a2"])]
     assert rows[0]["transcript"] == TEXT and "least-privilege" in rows[0]["covered"]
     assert rows[1]["transcript"] == "'=1+1 um"  # never a spreadsheet formula
-    assert json.loads(rows[0]["delivery_json"]) == {"wpm": 151.234}
+    assert json.loads(rows[0]["delivery_json"]) == DELIVERY
 
 
 def test_mark_terms_merges_and_escapes() -> None:
