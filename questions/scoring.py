@@ -18,6 +18,7 @@ from questions.normalize import STOPWORDS, Token, match_key, stem, tokenize
 
 EXACT_ONLY_BELOW = 5  # compact terms shorter than this must match exactly
 MAX_EXTRA_WORDS = 2  # a window may hold this many more words than the term
+NEGATIONS = frozenset({"not", "no", "never", "cant", "cannot", "dont", "wont", "isnt", "arent"})
 WORD_SIMILARITY = 75  # each word of a fuzzy multi-word match must be at least this close
 
 
@@ -220,7 +221,9 @@ def _plausible(term: _Term, window: _Window, keys: list[str]) -> bool:
         return False
     said = keys[window.start : window.start + window.size]
     return window.size == 1 or all(
-        fuzz.ratio(a, b) >= WORD_SIMILARITY for a, b in zip(term.keys, said, strict=True)
+        a == b
+        or (a not in NEGATIONS and b not in NEGATIONS and fuzz.ratio(a, b) >= WORD_SIMILARITY)
+        for a, b in zip(term.keys, said, strict=True)
     )
 
 
@@ -247,8 +250,11 @@ def _proximity_pass(
         for anchor in where[rarest]:
             lo, hi = max(0, anchor - span + 1), anchor + span
             near = [
-                min((i for i in where[s] if lo <= i < hi), key=lambda i: abs(i - anchor),
-                    default=None)
+                min(
+                    (i for i in where[s] if lo <= i < hi),
+                    key=lambda i: abs(i - anchor),
+                    default=None,
+                )
                 for s in term.stems
             ]
             if None in near:
