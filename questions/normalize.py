@@ -52,103 +52,16 @@ def match_key(word: str) -> str:
     return word
 
 
-_SUFFIXES = (
-    "izations",
-    "ization",
-    "ations",
-    "ation",
-    "ments",
-    "ment",
-    "ings",
-    "ing",
-    "ers",
-    "er",
-    "ed",
-    "es",
-    "ly",
-    "s",
-)
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "to",
-        "for",
-        "and",
-        "or",
-        "in",
-        "on",
-        "at",
-        "by",
-        "with",
-        "from",
-        "into",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "we",
-        "our",
-        "us",
-        "i",
-        "my",
-        "me",
-        "you",
-        "your",
-        "they",
-        "their",
-        "them",
-        "he",
-        "she",
-        "his",
-        "her",
-        "so",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "will",
-        "would",
-        "can",
-        "could",
-        "should",
-        "just",
-        "also",
-        "then",
-        "than",
-        "there",
-        "which",
-        "who",
-        "what",
-        "how",
-        "all",
-        "any",
-        "each",
-        "every",
-        "some",
-        "such",
-        "not",
-        "no",
-        "only",
-        "very",
-        "more",
-        "most",
-    ]
-)
+# fmt: off
+_SUFFIXES = ("izations", "ization", "ations", "ation", "ments", "ment", "ings", "ing", "ers",
+             "er", "ed", "es", "ly", "s")
+STOPWORDS = frozenset("""
+    a an the of to for and or in on at by with from into as is are was were be been being it
+    its this that these those we our us i my me you your they their them he she his her so do
+    does did have has had will would can could should just also then than there which who what
+    how all any each every some such not no only very more most
+""".split())  # noqa: SIM905
+# fmt: on
 
 
 def stem(word: str) -> str:
