@@ -19,6 +19,9 @@ def main() -> int:
     parser.add_argument("--bank", type=Path, help="scoring: use this bank file")
     parser.add_argument("--only", default="", help="scoring: question ids starting with this")
     parser.add_argument("--quick", action="store_true", help="speech: fewer answers, faster")
+    parser.add_argument(
+        "--parts", default="latency,recall,fillers", help="speech: comma-separated parts to run"
+    )
     args = parser.parse_args()
     if args.suite == "scoring":
         from benchmarks import scoring
@@ -27,7 +30,7 @@ def main() -> int:
     else:
         from benchmarks import speech
 
-        report = speech.run(quick=args.quick)
+        report = speech.run(quick=args.quick, parts=tuple(args.parts.split(",")))
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -1,10 +1,12 @@
 """Speech pipeline figures on answers spoken with espeak-ng: latency, speed, memory, recall.
 
-- streaming: the audio goes through the Recorder interface (``WavFedRecorder``) at real-time
-  speed into the ``StreamingTranscriber``; latency = from the recorder's stop to the score.
-- batch: the same audio transcribed in one go only after it ends, then scored.
-- keyword recall: of the rubric concepts the scorer finds in the text that was spoken, the
-  share it still finds in the transcript; with and without rubric biasing, and streamed.
+- latency: the audio goes through the Recorder interface (``WavFedRecorder``) at real-time
+  speed into the ``StreamingTranscriber``; "end to score" = from the recorder's stop (right
+  after the last word: the hardest case) to the score. "batch" = the same audio transcribed in
+  one go only after it ends, then scored.
+- recall: of the rubric concepts the scorer finds in the text that was spoken, the share it
+  still finds in the transcript; with and without rubric biasing, and streamed.
+- fillers: how many of the spoken "um"s survive, with and without a disfluent prompt.
 """
 
 from __future__ import annotations
@@ -28,8 +30,12 @@ from questions.bank import Question, QuestionSet, builtin_bank_paths
 from questions.scoring import score
 from simulator import config
 
+PARTS = ("latency", "recall", "fillers")
 # One question per section, for the long answers timed at real-time speed.
 LONG_ANSWER_QUESTIONS = ("beginner-01", "intermediate-07", "advanced-03", "scenario-04")
+FILLER_WORDS = re.compile(
+    r"\b(um+|uh+|erm|er|hmm+|like|you know|i mean|sort of|kind of|basically)\b"
+)
 
 
 def speak(text: str, path: Path, wpm: int = 165, voice: str = "en-us") -> Path:
@@ -44,11 +50,6 @@ def _concepts(question: Question, text: str) -> set[str]:
     return {r.concept.id for r in score(question, text).covered}
 
 
-FILLER_WORDS = re.compile(
-    r"\b(um+|uh+|erm|er|hmm+|like|you know|i mean|sort of|kind of|basically)\b"
-)
-
-
 def _fillers(text: str) -> int:
     return len(FILLER_WORDS.findall(text.lower()))
 
@@ -59,97 +60,121 @@ def _recall(found: list[tuple[set[str], set[str]]]) -> float:
     return round(kept / reference, 4) if reference else 0.0
 
 
-def run(quick: bool = False) -> dict[str, Any]:
-    questions = QuestionSet.from_paths(builtin_bank_paths())
-    dev = load_devset()
-    model = resolve_model("tiny.en", config.paths().models_dir)
-    transcriber = WhisperTranscriber(model)
-    began = time.perf_counter()
-    transcriber.load()
-    load_s = time.perf_counter() - began
-    work = Path(tempfile.mkdtemp(prefix="bench-speech-"))
+class _Bench:
+    def __init__(self, quick: bool):
+        self.quick = quick
+        self.questions = QuestionSet.from_paths(builtin_bank_paths())
+        self.dev = load_devset()
+        self.model = resolve_model("tiny.en", config.paths().models_dir)
+        self.transcriber = WhisperTranscriber(self.model)
+        began = time.perf_counter()
+        self.transcriber.load()
+        self.load_s = time.perf_counter() - began
+        self.work = Path(tempfile.mkdtemp(prefix="bench-speech-"))
 
-    # Long answers (>= 60 s): a question's strong, paraphrase and filler answers in a row.
-    long_ids = LONG_ANSWER_QUESTIONS[: 2 if quick else len(LONG_ANSWER_QUESTIONS)]
-    streaming, batch, durations, rtfs = [], [], [], []
-    for qid in long_ids:
-        question = questions.get(qid)
-        text = " ".join(
-            a["text"] for a in dev
-            if a["question_id"] == qid and a["kind"] in ("strong", "paraphrase", "filler")
-        )
-        wav = speak(text, work / f"{qid}.wav")
-        audio = load_audio(wav)
-        durations.append(len(audio) / 16000)
+    def spoken(self, name: str, text: str) -> tuple[Path, Any]:
+        wav = speak(text, self.work / f"{name}.wav")
+        return wav, load_audio(wav)
 
-        t0 = time.perf_counter()
-        whole = transcriber.transcribe(audio, question.vocabulary())
-        score(question, whole.text)
-        batch.append(time.perf_counter() - t0)
-        rtfs.append(batch[-1] / durations[-1])
+    def latency(self) -> dict[str, Any]:
+        """Long answers (>= 60 s): a question's strong, paraphrase and filler answers in a row."""
+        ids = LONG_ANSWER_QUESTIONS[: 2 if self.quick else len(LONG_ANSWER_QUESTIONS)]
+        streaming, batch, durations, rtfs = [], [], [], []
+        for qid in ids:
+            question = self.questions.get(qid)
+            text = " ".join(
+                a["text"]
+                for a in self.dev
+                if a["question_id"] == qid and a["kind"] in ("strong", "paraphrase", "filler")
+            )
+            wav, audio = self.spoken(qid, text)
+            durations.append(len(audio) / 16000)
 
-        stream = StreamingTranscriber(transcriber, question.vocabulary())
-        recorder = WavFedRecorder(wav, speed=1.0, tail_silence_s=0.0)
-        recorder.start(work / f"{qid}-rec.wav", on_block=stream.feed)
-        recorder.wait(timeout=durations[-1] + 30)
-        ended = time.perf_counter()
-        score(question, stream.finish().text)
-        streaming.append(time.perf_counter() - ended)
+            t0 = time.perf_counter()
+            whole = self.transcriber.transcribe(audio, question.vocabulary())
+            score(question, whole.text)
+            batch.append(time.perf_counter() - t0)
+            rtfs.append(batch[-1] / durations[-1])
 
-    # Keyword recall over many shorter answers, spoken once, transcribed three ways.
-    sample = [a for a in dev if a["kind"] in ("strong", "paraphrase")]
-    sample = sample[:: 8 if quick else 2]
-    plain, biased, streamed = [], [], []
-    for i, answer in enumerate(sample):
-        question = questions.get(answer["question_id"])
-        audio = load_audio(speak(answer["text"], work / f"r{i}.wav"))
-        reference = _concepts(question, answer["text"])
-        vocabulary = question.vocabulary()
-        plain.append((reference, _concepts(question, transcriber.transcribe(audio).text)))
-        biased.append(
-            (reference, _concepts(question, transcriber.transcribe(audio, vocabulary).text))
-        )
-        result, _ = transcribe_streaming(transcriber, audio, vocabulary)
-        streamed.append((reference, _concepts(question, result.text)))
+            stream = StreamingTranscriber(self.transcriber, question.vocabulary())
+            recorder = WavFedRecorder(wav, speed=1.0, tail_silence_s=0.0)
+            recorder.start(self.work / f"{qid}-rec.wav", on_block=stream.feed)
+            recorder.wait(timeout=durations[-1] + 30)
+            ended = time.perf_counter()
+            score(question, stream.finish().text)
+            streaming.append(time.perf_counter() - ended)
+        stream_median, batch_median = statistics.median(streaming), statistics.median(batch)
+        return {
+            "answers_timed": len(ids),
+            "answer_audio_s": round(min(durations), 1),
+            "answer_audio_s_mean": round(statistics.fmean(durations), 1),
+            "streaming_end_to_score_s": round(stream_median, 3),
+            "streaming_end_to_score_s_all": [round(x, 3) for x in streaming],
+            "batch_end_to_score_s": round(batch_median, 3),
+            "streaming_over_batch": round(stream_median / batch_median, 3),
+            "rtf": round(statistics.fmean(rtfs), 4),
+        }
 
-    # Fillers: does a disfluent prompt make Whisper keep the "um"s it tends to drop?
-    filler_answers = [a for a in dev if a["kind"] == "filler"][:: 6 if quick else 2]
-    kept_plain = kept_prompted = said = 0
-    prompted_recall = []
-    prompted = WhisperTranscriber(model, keep_fillers=True)
-    prompted._whisper = transcriber._whisper  # same loaded model, other decoding options
-    for i, answer in enumerate(filler_answers):
-        question = questions.get(answer["question_id"])
-        audio = load_audio(speak(answer["text"], work / f"f{i}.wav"))
-        vocabulary = question.vocabulary()
-        said += _fillers(answer["text"])
-        kept_plain += min(_fillers(transcriber.transcribe(audio, vocabulary).text),
-                          _fillers(answer["text"]))
-        text = prompted.transcribe(audio, vocabulary).text
-        kept_prompted += min(_fillers(text), _fillers(answer["text"]))
-        prompted_recall.append((_concepts(question, answer["text"]), _concepts(question, text)))
-    shutil.rmtree(work, ignore_errors=True)
+    def recall(self) -> dict[str, Any]:
+        """Keyword recall over many shorter answers, spoken once, transcribed three ways."""
+        sample = [a for a in self.dev if a["kind"] in ("strong", "paraphrase")]
+        sample = sample[:: 8 if self.quick else 2]
+        plain, biased, streamed = [], [], []
+        for i, answer in enumerate(sample):
+            question = self.questions.get(answer["question_id"])
+            _, audio = self.spoken(f"r{i}", answer["text"])
+            reference = _concepts(question, answer["text"])
+            vocabulary = question.vocabulary()
+            unbiased_text = self.transcriber.transcribe(audio).text
+            plain.append((reference, _concepts(question, unbiased_text)))
+            biased_text = self.transcriber.transcribe(audio, vocabulary).text
+            biased.append((reference, _concepts(question, biased_text)))
+            result, _ = transcribe_streaming(self.transcriber, audio, vocabulary)
+            streamed.append((reference, _concepts(question, result.text)))
+        return {
+            "recall_answers": len(sample),
+            "keyword_recall_unbiased": _recall(plain),
+            "keyword_recall_biased": _recall(biased),
+            "keyword_recall_streaming": _recall(streamed),
+        }
 
-    stream_median = statistics.median(streaming)
-    batch_median = statistics.median(batch)
-    return {
-        "model": model.name,
-        "answers_timed": len(long_ids),
-        "answer_audio_s": round(min(durations), 1),
-        "answer_audio_s_mean": round(statistics.fmean(durations), 1),
-        "streaming_end_to_score_s": round(stream_median, 3),
-        "streaming_end_to_score_s_max": round(max(streaming), 3),
-        "batch_end_to_score_s": round(batch_median, 3),
-        "streaming_over_batch": round(stream_median / batch_median, 3),
-        "rtf": round(statistics.fmean(rtfs), 4),
-        "model_load_s": round(load_s, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "recall_answers": len(sample),
-        "keyword_recall_unbiased": _recall(plain),
-        "keyword_recall_biased": _recall(biased),
-        "keyword_recall_streaming": _recall(streamed),
-        "filler_answers": len(filler_answers),
-        "filler_recall_plain": round(kept_plain / said, 4) if said else None,
-        "filler_recall_filler_prompt": round(kept_prompted / said, 4) if said else None,
-        "keyword_recall_filler_prompt": _recall(prompted_recall),
-    }
+    def fillers(self) -> dict[str, Any]:
+        """Does a disfluent prompt make Whisper keep the "um"s it tends to drop, and at what
+        cost to keyword recall on the same answers?"""
+        answers = [a for a in self.dev if a["kind"] == "filler"][:: 6 if self.quick else 2]
+        prompted = WhisperTranscriber(self.model, keep_fillers=True)
+        prompted._whisper = self.transcriber._whisper  # the loaded model, other options
+        said = kept_plain = kept_prompted = 0
+        plain_recall, prompted_recall = [], []
+        for i, answer in enumerate(answers):
+            question = self.questions.get(answer["question_id"])
+            _, audio = self.spoken(f"f{i}", answer["text"])
+            vocabulary = question.vocabulary()
+            reference = _concepts(question, answer["text"])
+            wanted = _fillers(answer["text"])
+            said += wanted
+            plain_text = self.transcriber.transcribe(audio, vocabulary).text
+            kept_plain += min(_fillers(plain_text), wanted)
+            plain_recall.append((reference, _concepts(question, plain_text)))
+            prompted_text = prompted.transcribe(audio, vocabulary).text
+            kept_prompted += min(_fillers(prompted_text), wanted)
+            prompted_recall.append((reference, _concepts(question, prompted_text)))
+        return {
+            "filler_answers": len(answers),
+            "filler_recall_plain": round(kept_plain / said, 4) if said else None,
+            "filler_recall_filler_prompt": round(kept_prompted / said, 4) if said else None,
+            "filler_answers_keyword_recall_plain": _recall(plain_recall),
+            "filler_answers_keyword_recall_filler_prompt": _recall(prompted_recall),
+        }
+
+
+def run(quick: bool = False, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
+    bench = _Bench(quick)
+    report: dict[str, Any] = {"model": bench.model.name, "model_load_s": round(bench.load_s, 3)}
+    try:
+        for part in parts:
+            report |= getattr(bench, part)()
+    finally:
+        shutil.rmtree(bench.work, ignore_errors=True)
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return report

@@ -8,6 +8,7 @@ pause (typically a few seconds) is still to be decoded; after a silence stop, no
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ import numpy as np
 
 from models.transcriber import SAMPLE_RATE, Transcriber, Transcript, Word
 
+log = logging.getLogger(__name__)
 MIN_PAUSE_S = 0.3  # a silence this long (per the VAD) is a place to cut
 SPEECH_PAD_S = 0.05
 PROMPT_CHARS = 200
@@ -47,8 +49,8 @@ class StreamingTranscriber:
 
     transcriber: Transcriber
     vocabulary: Sequence[str] = ()
-    min_piece_s: float = 3.0  # cut at a pause once this much audio is waiting
-    max_piece_s: float = 10.0  # cut even without a pause (at the quietest point)
+    min_piece_s: float = 2.0  # cut at a pause once this much audio is waiting
+    max_piece_s: float = 8.0  # cut even without a pause (at the quietest point)
     detect_speech: Callable[[np.ndarray], list[tuple[int, int]]] = speech_spans
     _blocks: list[np.ndarray] = field(default_factory=list, init=False)
     _audio: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), init=False)
@@ -135,9 +137,17 @@ class StreamingTranscriber:
         self._commit(audio, self._committed + cut)
         return True
 
-    def _commit(self, audio: np.ndarray, end: int) -> None:
+    def _commit(self, audio: np.ndarray, end: int, fast: bool = False) -> None:
         start = self._committed
-        transcript = self._decode(audio[start:end], start)
+        began = time.perf_counter()
+        transcript = self._decode(audio[start:end], start, fast)
+        log.debug(
+            "piece %.1f-%.1f s decoded in %.2f s (%.1f s of audio waiting)",
+            start / SAMPLE_RATE,
+            end / SAMPLE_RATE,
+            time.perf_counter() - began,
+            (len(self._audio) - end) / SAMPLE_RATE,
+        )
         with self._lock:
             self._pieces.append(_Piece(start, end, transcript))
             self._committed = end
@@ -145,15 +155,15 @@ class StreamingTranscriber:
     def _final(self, audio: np.ndarray) -> Transcript:
         tail = audio[self._committed :]
         if len(tail) and self.detect_speech(tail):
-            self._commit(audio, len(audio))
+            self._commit(audio, len(audio), fast=True)  # the user is waiting for this one
         texts = [p.transcript.text for p in self._pieces if p.transcript.text]
         words = tuple(w for p in self._pieces for w in p.transcript.words)
         model = self.transcriber.model_name
         return Transcript(" ".join(texts), words, len(audio) / SAMPLE_RATE, model)
 
-    def _decode(self, piece: np.ndarray, offset: int) -> Transcript:
+    def _decode(self, piece: np.ndarray, offset: int, fast: bool = False) -> Transcript:
         previous = self.partial_text()[-PROMPT_CHARS:]
-        result = self.transcriber.transcribe(piece, self.vocabulary, prompt=previous)
+        result = self.transcriber.transcribe(piece, self.vocabulary, prompt=previous, fast=fast)
         shift = offset / SAMPLE_RATE
         words = tuple(
             Word(w.text, w.start + shift, w.end + shift, w.probability) for w in result.words

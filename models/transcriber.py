@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -22,6 +22,7 @@ from models.registry import ResolvedModel
 from questions.errors import SimulatorError
 
 SAMPLE_RATE = 16_000
+MAX_AUDIO_S = 30 * 60  # one answer; longer files are refused (memory and time)
 MAX_HOTWORD_CHARS = 400  # faster-whisper keeps only the last ~223 prompt tokens
 NO_SPEECH_DROP = 0.6
 # Whisper learned to drop disfluencies; a prompt that contains some makes it keep them.
@@ -73,9 +74,14 @@ class Transcriber(Protocol):
     model_name: str
 
     def transcribe(
-        self, audio: np.ndarray, vocabulary: Sequence[str] = (), prompt: str = ""
+        self,
+        audio: np.ndarray,
+        vocabulary: Sequence[str] = (),
+        prompt: str = "",
+        fast: bool = False,
     ) -> Transcript:
-        """Transcribe 16 kHz mono float32 audio; ``vocabulary`` biases recognition."""
+        """Transcribe 16 kHz mono float32 audio; ``vocabulary`` biases recognition; ``fast``
+        trades a little accuracy for speed (greedy decoding), for the piece a user waits on."""
         ...
 
     def transcribe_file(self, path: Path, vocabulary: Sequence[str] = ()) -> Transcript: ...
@@ -93,22 +99,89 @@ def hotwords(vocabulary: Sequence[str], limit: int = MAX_HOTWORD_CHARS) -> str |
     return ", ".join(chosen) or None
 
 
-def load_audio(path: Path) -> np.ndarray:
-    """Decode any file PyAV reads (wav, flac, mp3, m4a, ogg...) to 16 kHz mono float32."""
-    from faster_whisper.audio import decode_audio
+def load_audio(path: Path, max_seconds: float = MAX_AUDIO_S) -> np.ndarray:
+    """Decode any file PyAV reads (wav, flac, mp3, m4a, ogg...) to 16 kHz mono float32.
 
+    Decoding streams frame by frame into one float32 buffer, so memory is the answer itself
+    (about 3.8 MB a minute) and never more than ``max_seconds`` of it: a longer file is refused
+    with a clear message as soon as decoding passes the limit (``MAX_AUDIO_S``, 30 minutes).
+    """
+    path = Path(path)
     if not path.is_file():
         raise TranscriptionError(f"{path}: no such audio file")
     if path.stat().st_size == 0:
         raise TranscriptionError(f"{path}: the file is empty; record the answer again")
+    limit = int(max_seconds * SAMPLE_RATE)
     try:
-        audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+        audio = _decode(path, limit)
+    except TranscriptionError:
+        raise
+    except MemoryError:
+        raise TranscriptionError(f"{path}: not enough memory to decode this file") from None
     except Exception as exc:
         raise TranscriptionError(
             f"{path}: cannot decode audio ({exc.__class__.__name__}); give a wav, flac, mp3, "
             "m4a or ogg recording"
         ) from None
-    return np.asarray(audio, dtype=np.float32)
+    if audio.size == 0:
+        raise TranscriptionError(
+            f"{path}: no audio samples in the file (cut short or not a recording); "
+            "record the answer again"
+        )
+    return audio
+
+
+def _too_long(path: Path, limit: int) -> TranscriptionError:
+    minutes = limit / SAMPLE_RATE / 60
+    return TranscriptionError(
+        f"{path}: longer than {minutes:g} minutes, the limit for one answer; "
+        "cut it into shorter answers"
+    )
+
+
+def _decode(path: Path, limit: int) -> np.ndarray:
+    import av
+
+    with av.open(str(path), mode="r", metadata_errors="ignore") as container:
+        if not container.streams.audio:
+            raise TranscriptionError(f"{path}: the file has no audio track")
+        stream = container.streams.audio[0]
+        declared = 0
+        if container.duration:  # a hint for the buffer size: headers may lie...
+            declared = int(container.duration / av.time_base * SAMPLE_RATE)
+        bytes_needed = (container.duration or 0) / av.time_base * (container.bit_rate or 0) / 8
+        if declared > limit and path.stat().st_size >= 0.9 * bytes_needed > 0:
+            raise _too_long(path, limit)  # ...unless the file is as big as the header says
+        buffer = np.empty(min(max(declared, SAMPLE_RATE), limit + 1), dtype=np.float32)
+        used = 0
+        resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+
+        def frames() -> Iterator[object]:
+            packets = container.demux(stream)
+            for packet in packets:
+                try:
+                    decoded = packet.decode()
+                except av.error.InvalidDataError:
+                    continue  # a damaged packet: skip it, keep the rest
+                for frame in decoded:
+                    frame.pts = None  # no timestamp checks: damaged files still decode
+                    yield frame
+            yield None  # flush the resampler
+
+        for frame in frames():
+            for out in resampler.resample(frame):
+                samples = out.to_ndarray().reshape(-1)
+                if used + samples.size > limit:
+                    raise _too_long(path, limit)
+                if used + samples.size > buffer.size:
+                    grown = np.empty(
+                        min(limit + 1, max(buffer.size * 2, used + samples.size)), np.float32
+                    )
+                    grown[:used] = buffer[:used]
+                    buffer = grown
+                np.multiply(samples, 1 / 32768.0, out=buffer[used : used + samples.size])
+                used += samples.size
+    return buffer[:used].copy() if used < buffer.size // 2 else buffer[:used]
 
 
 @dataclass
@@ -152,7 +225,11 @@ class WhisperTranscriber:
                 ) from None
 
     def transcribe(
-        self, audio: np.ndarray, vocabulary: Sequence[str] = (), prompt: str = ""
+        self,
+        audio: np.ndarray,
+        vocabulary: Sequence[str] = (),
+        prompt: str = "",
+        fast: bool = False,
     ) -> Transcript:
         self.load()
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
@@ -162,7 +239,7 @@ class WhisperTranscriber:
         segments, _info = self._whisper.transcribe(  # type: ignore[attr-defined]
             audio,
             language="en" if self.model_name.endswith(".en") else None,
-            beam_size=self.beam_size,
+            beam_size=1 if fast else self.beam_size,
             word_timestamps=True,
             vad_filter=True,
             vad_parameters={"min_silence_duration_ms": 500},

@@ -24,7 +24,11 @@ class ScriptedTranscriber:
         self.calls: list[tuple[float, tuple[str, ...]]] = []
 
     def transcribe(
-        self, audio: np.ndarray, vocabulary: Sequence[str] = (), prompt: str = ""
+        self,
+        audio: np.ndarray,
+        vocabulary: Sequence[str] = (),
+        prompt: str = "",
+        fast: bool = False,
     ) -> Transcript:
         self.calls.append((len(audio) / 16000, tuple(vocabulary)))
         if not np.any(np.abs(audio) > 0.01):
