@@ -39,16 +39,43 @@ def register(sub: Any) -> None:
             help="weakest: the spaced-repetition queue, weakest and due first",
         )
         p.add_argument("--typed", action="store_true", help="type answers instead of speaking")
-        p.set_defaults(func=cmd_practice, drill=name == "drill")
+        p.add_argument(
+            "--plain",
+            action="store_true",
+            help="line-by-line terminal mode instead of the full-screen interface",
+        )
+        p.set_defaults(func=cmd_start, drill=name == "drill")
+    review = sub.add_parser("review", help="review past answers, trends and transcripts")
+    review.set_defaults(func=cmd_start, drill=False, mode="review")
+    home = sub.add_parser("home", help="the full-screen interface's home screen (the default)")
+    home.set_defaults(func=cmd_start, drill=False, mode="home")
     recover = sub.add_parser("recover", help="score and save recordings a crash left unscored")
     recover.set_defaults(func=cmd_recover)
 
 
 def run_default(args: argparse.Namespace) -> int:
-    """``interview-sim`` with no subcommand: a five-question spoken practice round."""
+    """``interview-sim`` with no subcommand: the full-screen interface's home screen, or a
+    plain practice round when there is no interactive terminal."""
     from simulator.cli import main
 
-    return main(["practice", *(["--bank", args.bank] if args.bank else [])])
+    if _interactive():
+        return main([*(["--bank", args.bank] if args.bank else []), "home"])
+    return main([*(["--bank", args.bank] if args.bank else []), "practice", "--plain"])
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def cmd_start(args: argparse.Namespace, out: Any) -> int:
+    """The full-screen interface (practice, drill, review or home); plain mode on request or
+    when there is no terminal to draw in."""
+    mode = getattr(args, "mode", None) or ("drill" if args.drill else "practice")
+    if mode != "review" and (getattr(args, "plain", False) or not _interactive()):
+        return cmd_practice(args, out)
+    from simulator.tui.app import run_tui
+
+    return run_tui(args, mode=None if mode == "home" else mode)
 
 
 def cmd_practice(args: argparse.Namespace, out: Any) -> int:

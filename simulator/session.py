@@ -106,7 +106,7 @@ class Session:
         """Begin recording; the transcript streams while the candidate speaks."""
         assert self.recorder is not None
         self.recordings_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S%f")[:-3]  # ms: a quick retry is new
         path = self.recordings_dir / f"{stamp}-{question.id}.wav"
         self.stream = StreamingTranscriber(
             self.model.get(), question.vocabulary(), detect_speech=self.detect_speech

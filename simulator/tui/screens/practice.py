@@ -1,0 +1,79 @@
+"""A practice round: record when ready, see the result, retry or go on."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+
+from simulator.tui.screens.round import AnswerSaved, RoundScreen
+from simulator.tui.widgets.result import ResultData, ResultView
+
+
+class PracticeScreen(RoundScreen):
+    mode = "practice"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "record", "Record", id="practice.record"),
+        Binding("s", "stop", "Stop", id="practice.stop"),
+        Binding("a", "replay", "Read again", id="practice.replay"),
+        Binding("t", "retry", "Retry", id="practice.retry"),
+        Binding("p", "play", "Play answer", id="practice.play"),
+        Binding("n", "next", "Next", id="practice.next"),
+    ]
+    ALLOWED: ClassVar[dict[str, set[str]]] = {
+        "record": {"asking", "ready"},
+        "stop": {"recording"},
+        "replay": {"asking", "ready", "result"},
+        "retry": {"result"},
+        "play": {"result"},
+        "next": {"asking", "ready", "result"},
+    }
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "record" and self.typed:
+            return False
+        if action == "play" and (self.last_answer is None or self.last_answer.recording is None):
+            return False
+        return super().check_action(action, parameters)
+
+    def after_spoken(self) -> None:
+        if self.typed:
+            self.set_state("ready", "Type your answer below and press Enter.")
+        else:
+            self.set_state("ready", "Press r to record; s stops (or just stop talking).")
+
+    def recording_status(self) -> str:
+        return "Recording — press s to stop, or just stop talking."
+
+    def answer_ready(self, message: AnswerSaved) -> None:
+        data = ResultData.from_answer(message.answer, message.delivery.comments)
+        result = self.query_one("#result", ResultView)
+        result.show(data)
+        result.display = True
+        result.focus()
+        self.set_state("result", "Saved. t retry · p play back · n next · Esc end")
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def action_record(self) -> None:
+        if not self.typed:
+            self.start_recording()
+
+    def action_stop(self) -> None:
+        self._stop_requested.set()
+
+    def action_replay(self) -> None:
+        if self.session is not None:
+            self.speak(replay=self.state != "asking")
+
+    def action_retry(self) -> None:
+        self.show_question(self.index, speak=False)
+
+    def action_play(self) -> None:
+        answer = self.last_answer
+        if answer is not None and answer.recording is not None:
+            self._play(str(answer.recording.path))
+
+    def action_next(self) -> None:
+        self.stop_speech()
+        self.advance()

@@ -1,0 +1,94 @@
+"""The result of one answer: coverage, concepts, highlighted transcript, hint, delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from simulator.history import AttemptRow
+from simulator.session import Answer
+from simulator.tui.widgets.render import (
+    comments_text,
+    concepts_text,
+    coverage_line,
+    highlighted,
+)
+
+
+@dataclass(frozen=True)
+class ResultData:
+    """What the result view shows; built from a fresh Answer or a stored attempt."""
+
+    coverage: float
+    concepts: Sequence[Mapping[str, Any]]
+    transcript: str
+    hint: str = ""
+    comments: Sequence[str] = ()
+    note: str = ""  # e.g. "typed answer" or "result ready 0.4 s after you stopped"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_answer(cls, answer: Answer, comments: Sequence[str]) -> ResultData:
+        data = answer.coverage.to_dict()
+        concepts = data["concepts"]
+        assert isinstance(concepts, list)
+        if answer.recording is None:
+            note = "Typed answer."
+        else:
+            note = f"Result ready {answer.ready_after_s:.1f} s after you stopped."
+        return cls(
+            answer.coverage.coverage,
+            concepts,
+            answer.coverage.transcript,
+            answer.question.hint,
+            tuple(comments),
+            note,
+        )
+
+    @classmethod
+    def from_attempt(cls, attempt: AttemptRow, hint: str = "") -> ResultData:
+        delivery = attempt.delivery or {}
+        comments = [str(c) for c in delivery.get("comments", [])]
+        when = attempt.created.astimezone().strftime("%Y-%m-%d %H:%M")
+        note = f"{when} · {'recorded' if attempt.audio_path else 'typed'}"
+        return cls(attempt.coverage, attempt.concepts, attempt.transcript, hint, comments, note)
+
+
+class ResultView(VerticalScroll, can_focus=True):
+    """Scrollable: everything about one answer, most important first."""
+
+    def __init__(self, data: ResultData | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._data = data
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="coverage", classes="result-coverage")
+        yield Static(id="concepts", classes="result-concepts")
+        yield Static("What you said", classes="result-heading")
+        yield Static(id="transcript", classes="result-transcript")
+        yield Static("Delivery", classes="result-heading")
+        yield Static(id="comments", classes="result-comments")
+        yield Static("A strong answer covers", classes="result-heading")
+        yield Static(id="hint", classes="result-hint")
+
+    def on_mount(self) -> None:
+        if self._data is not None:
+            self.show(self._data)
+
+    def show(self, data: ResultData) -> None:
+        self._data = data
+        line = coverage_line(data.coverage)
+        if data.note:
+            line.append(f"   {data.note}", style="dim")
+        self.query_one("#coverage", Static).update(line)
+        self.query_one("#concepts", Static).update(concepts_text(data.concepts))
+        self.query_one("#transcript", Static).update(highlighted(data.transcript, data.concepts))
+        self.query_one("#comments", Static).update(comments_text(data.comments))
+        self.query_one("#hint", Static).update(Text(data.hint or "–"))
+        self.scroll_home(animate=False)
