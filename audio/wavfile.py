@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import time
@@ -48,8 +49,10 @@ class IncrementalWavWriter:
         self.sync_interval_s = sync_interval_s
         self.frames_written = 0
         self.frames_synced = 0
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+        self._failure: OSError | None = None
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # personal audio
+        self._file = open(fd, "wb")  # noqa: SIM115 - closed in close()
         self._file.write(_header(sample_rate, 0))
         self._sync()
 
@@ -62,18 +65,52 @@ class IncrementalWavWriter:
         return self._file.closed
 
     def write(self, block: np.ndarray) -> None:
-        """Append float samples in -1..1 (clipped); syncs when the interval has passed."""
+        """Append float samples in -1..1 (clipped); syncs when the interval has passed.
+
+        A failed write (a full disk) raises ``OSError`` after making the header count every
+        whole sample that reached the disk, so the WAV stays readable with all it could keep.
+        """
+        if self._failure is not None:
+            raise self._failure
         samples = np.asarray(block, dtype=np.float32).reshape(-1)
-        if samples.size:
-            pcm = np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2")
-            self._file.write(pcm.tobytes())
-            self.frames_written += samples.size
-        if time.monotonic() - self._last_sync >= self.sync_interval_s:
-            self._sync()
+        try:
+            if samples.size:
+                pcm = np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2")
+                self._file.write(pcm.tobytes())
+                self.frames_written += samples.size
+            if time.monotonic() - self._last_sync >= self.sync_interval_s:
+                self._sync()
+        except OSError as exc:
+            raise self._salvage(exc) from None
 
     def flush(self) -> None:
         """Make everything written so far durable and counted in the header."""
-        self._sync()
+        if self._failure is not None:
+            raise self._failure
+        try:
+            self._sync()
+        except OSError as exc:
+            raise self._salvage(exc) from None
+
+    def _salvage(self, exc: OSError) -> OSError:
+        """After a failed write: count what reached the disk in the header, close the file."""
+        kept = self.frames_synced
+        with contextlib.suppress(OSError, ValueError):
+            fd = self._file.fileno()
+            data_bytes = max(0, os.fstat(fd).st_size - _HEADER_BYTES) // 2 * 2
+            os.pwrite(fd, struct.pack("<I", 36 + data_bytes), 4)
+            os.pwrite(fd, struct.pack("<I", data_bytes), 40)
+            os.fsync(fd)
+            kept = self.frames_synced = data_bytes // 2
+        with contextlib.suppress(OSError, ValueError):
+            self._file.close()  # the unwritable buffered tail is dropped
+        reason = exc.strerror or str(exc)
+        self._failure = OSError(
+            exc.errno,
+            f"{reason} while writing {self.path}; the first {kept / self.sample_rate:.1f} s "
+            "are kept in it",
+        )
+        return self._failure
 
     def _sync(self) -> None:
         data_bytes = self.frames_written * 2
@@ -90,7 +127,10 @@ class IncrementalWavWriter:
 
     def close(self) -> None:
         if not self._file.closed:
-            self._sync()
+            try:
+                self._sync()
+            except OSError as exc:
+                raise self._salvage(exc) from None
             self._file.close()
 
     def __enter__(self) -> IncrementalWavWriter:

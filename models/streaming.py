@@ -153,9 +153,13 @@ class StreamingTranscriber:
             self._committed = end
 
     def _final(self, audio: np.ndarray) -> Transcript:
+        while self._commit_at_pause(audio):  # audio the worker had not reached yet
+            pass
         tail = audio[self._committed :]
         if len(tail) and self.detect_speech(tail):
-            self._commit(audio, len(audio), fast=True)  # the user is waiting for this one
+            # The user waits for this piece: decode it greedily when it is short (greedy
+            # decoding of long audio skips phrases).
+            self._commit(audio, len(audio), fast=len(tail) <= self.max_piece_s * SAMPLE_RATE)
         texts = [p.transcript.text for p in self._pieces if p.transcript.text]
         words = tuple(w for p in self._pieces for w in p.transcript.words)
         model = self.transcriber.model_name

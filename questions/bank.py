@@ -22,7 +22,7 @@ import yaml
 from questions.errors import BankError, UnknownQuestionError
 from questions.normalize import normalize
 
-MAX_BANK_BYTES = 16 * 1024 * 1024
+MAX_BANK_BYTES = 4 * 1024 * 1024  # the built-in 50-question bank is 0.2 MB
 MIN_CONCEPTS = 3
 BANK_SUFFIXES = (".toml", ".yaml", ".yml")
 
@@ -126,15 +126,33 @@ def _parse(path: Path) -> dict[str, Any]:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise BankError(f"{path}: TOML syntax error: {exc}") from None
+        except RecursionError:
+            raise BankError(f"{path}: TOML nested too deeply to be a question bank") from None
     else:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            reason = str(exc).replace("\n", " ")
+            reason = " ".join(str(exc).split())
             raise BankError(f"{path}: YAML error (only plain data is allowed): {reason}") from None
+        except RecursionError:
+            raise BankError(f"{path}: YAML nested too deeply to be a question bank") from None
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date like 2024-02-30
+            raise BankError(f"{path}: YAML value error: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict):
         raise BankError(f"{path}: expected a table with a 'questions' list at the top level")
     return data
+
+
+def _quote(value: object) -> str:
+    """A name for a one-line message: 'name', or its escaped repr if it holds control
+    characters (a newline in an id must not break the line or forge output)."""
+    text = str(value)
+    return f"'{text}'" if text.isprintable() else repr(text)
+
+
+def _unknown(table: dict[Any, Any], known: set[str]) -> list[str]:
+    """Keys of ``table`` that are not ``known``, as text (YAML keys may be numbers or dates)."""
+    return sorted(str(key) for key in table if key not in known)
 
 
 def _validate(path: Path, data: dict[str, Any]) -> Bank:
@@ -142,10 +160,10 @@ def _validate(path: Path, data: dict[str, Any]) -> Bank:
     meta = data.get("bank", {})
     if not isinstance(meta, dict):
         raise BankError(f"{path}: field 'bank' must be a table (id, title, description)")
-    for key in sorted(set(meta) - _BANK_FIELDS):
-        warnings.append(f"{path}: unknown field 'bank.{key}' ignored")
-    for key in sorted(set(data) - {"bank", "questions"}):
-        warnings.append(f"{path}: unknown top-level field '{key}' ignored")
+    for key in _unknown(meta, _BANK_FIELDS):
+        warnings.append(f"{path}: unknown field {_quote('bank.' + key)} ignored")
+    for key in _unknown(data, {"bank", "questions"}):
+        warnings.append(f"{path}: unknown top-level field {_quote(key)} ignored")
     bank_id = str(meta.get("id") or path.stem)
     title = str(meta.get("title") or bank_id)
 
@@ -158,7 +176,7 @@ def _validate(path: Path, data: dict[str, Any]) -> Bank:
     for index, raw in enumerate(raw_questions, start=1):
         question = _question(path, index, raw, bank_id, warnings)
         if question.id in seen:
-            raise BankError(f"{path}: question '{question.id}': duplicate id")
+            raise BankError(f"{path}: question {_quote(question.id)}: duplicate id")
         seen.add(question.id)
         questions.append(question)
     return Bank(bank_id, title, path, tuple(questions), tuple(warnings))
@@ -170,9 +188,9 @@ def _question(path: Path, index: int, raw: Any, bank_id: str, warnings: list[str
         raise BankError(f"{where}: must be a table with id, section, prompt, hint, concepts")
     qid = raw.get("id")
     if isinstance(qid, str) and qid.strip():
-        where = f"{path}: question '{qid}'"
-    for key in sorted(set(raw) - _QUESTION_FIELDS):
-        warnings.append(f"{where}: unknown field '{key}' ignored")
+        where = f"{path}: question {_quote(qid)}"
+    for key in _unknown(raw, _QUESTION_FIELDS):
+        warnings.append(f"{where}: unknown field {_quote(key)} ignored")
 
     def text(name: str) -> str:
         value = raw.get(name)
@@ -195,7 +213,7 @@ def _question(path: Path, index: int, raw: Any, bank_id: str, warnings: list[str
     for cindex, craw in enumerate(raw_concepts, start=1):
         concept = _concept(f"{where}, concept #{cindex}", craw, warnings)
         if any(c.id == concept.id for c in concepts):
-            raise BankError(f"{where}, field 'concepts': duplicate concept id '{concept.id}'")
+            raise BankError(f"{where}, field 'concepts': duplicate concept id {_quote(concept.id)}")
         concepts.append(concept)
     return Question(qid, section, prompt, hint, int(limit), tuple(concepts), bank_id)
 
@@ -206,9 +224,9 @@ def _concept(where: str, raw: Any, warnings: list[str]) -> Concept:
     cid = raw.get("id")
     if not isinstance(cid, str) or not cid.strip():
         raise BankError(f"{where}, field 'id': required, a non-empty string")
-    where = f"{where.rsplit(', concept #', 1)[0]}, concept '{cid}'"
-    for key in sorted(set(raw) - _CONCEPT_FIELDS):
-        warnings.append(f"{where}: unknown field '{key}' ignored")
+    where = f"{where.rsplit(', concept #', 1)[0]}, concept {_quote(cid)}"
+    for key in _unknown(raw, _CONCEPT_FIELDS):
+        warnings.append(f"{where}: unknown field {_quote(key)} ignored")
     label = raw.get("label", cid)
     if not isinstance(label, str) or not label.strip():
         raise BankError(f"{where}, field 'label': must be a non-empty string")
@@ -260,7 +278,7 @@ class QuestionSet:
             for question in bank.questions:
                 if question.id in self._by_id:
                     self.warnings.append(
-                        f"{bank.path}: question '{question.id}' is also in an earlier bank; "
+                        f"{bank.path}: question {_quote(question.id)} is also in an earlier bank; "
                         "the earlier one is used"
                     )
                     continue
@@ -281,7 +299,7 @@ class QuestionSet:
             return self._by_id[question_id]
         except KeyError:
             raise UnknownQuestionError(
-                f"unknown question id '{question_id}'; "
+                f"unknown question id {_quote(question_id)}; "
                 "run 'interview-sim questions' to list the ids"
             ) from None
 

@@ -28,6 +28,7 @@ _ZERO_WORDS = frozenset({"oh", "zero"})  # digits only beside other numbers: "ze
 _NUMBER_SEPARATORS = frozenset({"point", "dot", "dash", "hyphen"})
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _DIGITS_AND_LETTERS = re.compile(r"\d+|[^\W\d_]+")
+_CLAUSE_BREAK = re.compile(r"[,;:!?\n]|\.\s")  # between two words: a new clause starts
 
 
 @dataclass(frozen=True)
@@ -86,16 +87,28 @@ def _fold(word: str) -> str:
     return plain.casefold().replace("'", "").replace("’", "")
 
 
+def _word_shadow(text: str) -> str:
+    """``text`` with every combining mark replaced by a letter, so the word pattern keeps
+    "cafe\u0301" in one word; same length, so match offsets are offsets into ``text`` (spans
+    must index the original string, which NFC normalisation would not preserve)."""
+    if text.isascii():
+        return text
+    return "".join("a" if unicodedata.category(ch)[0] == "M" else ch for ch in text)
+
+
 def _raw_tokens(text: str) -> list[Token]:
     """Words of the text; letters and digits glued together are split unless short ('s3')."""
     tokens: list[Token] = []
-    for match in _WORD.finditer(unicodedata.normalize("NFC", text)):
-        word = _fold(match.group())
+    for match in _WORD.finditer(_word_shadow(text)):
+        word = _fold(text[match.start() : match.end()])
         if not word:
             continue
         parts = _DIGITS_AND_LETTERS.findall(word)
         if len(parts) <= 1 or len(word) <= 4:
             tokens.append(Token(word, match.start(), match.end()))
+            continue
+        if len(word) != match.end() - match.start():  # folding changed the length ("ß")
+            tokens.extend(Token(part, match.start(), match.end()) for part in parts)
             continue
         offset = match.start()
         for part in parts:  # "800x207" -> 800 x 207, "sha256" -> sha 256
@@ -234,12 +247,26 @@ def _join_spelled_letters(tokens: list[Token]) -> list[Token]:
     return out
 
 
+def _clauses(text: str, tokens: list[Token]) -> list[list[Token]]:
+    """Tokens grouped by clause: numbers and spelled letters never join across ", " or ". ",
+    so a new sentence that starts with a rubric term ("... x. O P A") still says that term."""
+    clauses: list[list[Token]] = []
+    for token in tokens:
+        if not clauses or _CLAUSE_BREAK.search(text, clauses[-1][-1].end, token.start):
+            clauses.append([token])
+        else:
+            clauses[-1].append(token)
+    return clauses
+
+
 def tokenize(text: str) -> list[Token]:
     """Normalised tokens of ``text`` with their spans in the original string."""
-    tokens = [t for t in _raw_tokens(text) if t.text not in FILLERS]
-    tokens = _numbers(tokens)
-    tokens = _drop_number_separators(tokens)
-    return _join_spelled_letters(tokens)
+    out: list[Token] = []
+    for clause in _clauses(text, [t for t in _raw_tokens(text) if t.text not in FILLERS]):
+        tokens = _numbers(clause)
+        tokens = _drop_number_separators(tokens)
+        out.extend(_join_spelled_letters(tokens))
+    return out
 
 
 def normalize(text: str) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from models.transcriber import Transcript
 from questions.bank import QuestionSet, bank_files_in, builtin_bank_paths, load_bank
@@ -203,7 +204,10 @@ def _score_line(
             raise SimulatorError(f"line {number}: 'text' must be a string")
         return {"id": item_id} | score(question, text).to_dict() | extra
     except SimulatorError as exc:
-        return {"id": item_id, "line": number, "error": str(exc)}
+        message = str(exc)
+        if not message.startswith(f"line {number}:"):
+            message = f"line {number}: {message}"
+        return {"id": item_id, "line": number, "error": message}
 
 
 def _progress(total: int) -> Callable[[int], None]:
@@ -225,8 +229,15 @@ def _progress(total: int) -> Callable[[int], None]:
 # --- parser ---------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake on the command line is one line (and exit 2), not the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"interview-sim: error: {message}; see '{self.prog} --help'\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="interview-sim",
         description="Offline voice-driven interview practice: questions read aloud, answers "
         "transcribed locally with Whisper and scored against a rubric.",
@@ -274,6 +285,7 @@ def _add_speech_commands(sub: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    os.umask(0o077)  # answers, recordings, logs and memos are personal: files 0600, folders 0700
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

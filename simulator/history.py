@@ -14,8 +14,10 @@ Files are created 0600 and folders 0700: transcripts and recordings are personal
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import sqlite3
 import threading
 from collections import Counter, defaultdict
@@ -234,23 +236,30 @@ class History:
     def open(cls, path: Path | str | None = None) -> History:
         """Open (creating and migrating as needed) the history at ``path`` or the default."""
         path = Path(path) if path else config.paths().data_dir / DB_NAME
-        with _umask(0o077):
-            _private_dir(path.parent)
-            _private_dir(path.parent / "recordings")
-            _private_file(path)
-            conn = _connect(path)
+        try:
+            with _umask(0o077), _friendly_errors(path):
+                _private_dir(path.parent)
+                _private_dir(path.parent / "recordings")
+                _private_file(path)
+                conn = _connect(path)
+        except OSError as exc:
+            raise _unwritable(path, exc) from None
         try:
             _check(conn, path)
-            path.chmod(0o600)
-            _configure(conn)
-            _migrate(conn)
+            with _friendly_errors(path):
+                path.chmod(0o600)
+                _configure(conn)
+                _migrate(conn)
+            for suffix in ("-wal", "-shm"):
+                side = path.with_name(path.name + suffix)
+                if side.exists():
+                    side.chmod(0o600)
+        except OSError as exc:
+            conn.close()
+            raise _unwritable(path, exc) from None
         except BaseException:
             conn.close()
             raise
-        for suffix in ("-wal", "-shm"):
-            side = path.with_name(path.name + suffix)
-            if side.exists():
-                side.chmod(0o600)
         return cls(conn, path)
 
     def close(self) -> None:
@@ -405,7 +414,7 @@ class History:
         with self._write() as conn:
             count = conn.execute("DELETE FROM attempts").rowcount
             conn.execute("DELETE FROM sessions")
-        with self._lock:
+        with self._lock, _friendly_errors(self.path):
             self._conn.execute("VACUUM")
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         if self.recordings_dir.is_dir():
@@ -574,6 +583,22 @@ def _unknown_session(session_id: int) -> UnknownSessionError:
     )
 
 
+def _disk_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < 64 * 1024
+    except OSError:
+        return False
+
+
+def _unwritable(path: Path, exc: OSError) -> HistoryError:
+    if exc.errno == errno.ENOSPC or _disk_full(path):
+        return HistoryError(f"{path}: the disk is full; free some space and retry")
+    return HistoryError(
+        f"{path.parent}: cannot write the history there ({exc.strerror or exc}); "
+        "set INTERVIEW_SIM_HOME to a writable folder or fix its permissions"
+    )
+
+
 @contextmanager
 def _friendly_errors(path: Path) -> Iterator[None]:
     try:
@@ -584,8 +609,13 @@ def _friendly_errors(path: Path) -> Iterator[None]:
             raise HistoryError(
                 f"{path}: the history is busy (another interview-sim is writing); try again"
             ) from None
-        if "full" in text:
+        if "full" in text or _disk_full(path):
             raise HistoryError(f"{path}: the disk is full; free some space and retry") from None
+        if "readonly" in text or "unable to open" in text or "disk I/O" in text:
+            raise HistoryError(
+                f"{path}: cannot write the history ({text}); set INTERVIEW_SIM_HOME to a "
+                "writable folder or fix its permissions"
+            ) from None
         raise HistoryError(f"{path}: {text}") from None
 
 
@@ -601,9 +631,17 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _check(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse a newer schema (untouched) and move a damaged file aside; reads only."""
+    """Refuse a newer schema (untouched) and move a damaged file aside; reads only.
+
+    Only damage moves the file: an ``OperationalError`` (locked, busy, disk full, I/O, no
+    permission) says nothing about the file's contents and is reported as it is.
+    """
     try:
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        with _friendly_errors(path):
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except HistoryError:
+        conn.close()
+        raise
     except sqlite3.DatabaseError as exc:
         _corrupt(conn, path, str(exc))
     if version > SCHEMA_VERSION:
@@ -612,7 +650,11 @@ def _check(conn: sqlite3.Connection, path: Path) -> None:
             f"release knows up to {SCHEMA_VERSION}); it was left untouched: upgrade interview-sim"
         )
     try:
-        result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        with _friendly_errors(path):
+            result = conn.execute("PRAGMA quick_check").fetchone()[0]
+    except HistoryError:
+        conn.close()
+        raise
     except sqlite3.DatabaseError as exc:
         _corrupt(conn, path, str(exc))
     if result != "ok":
@@ -642,7 +684,10 @@ def _corrupt(conn: sqlite3.Connection, path: Path, reason: str) -> NoReturn:
 def _configure(conn: sqlite3.Connection) -> None:
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":
-        raise HistoryError(f"cannot switch the history to WAL mode (got '{mode}')")
+        raise HistoryError(
+            f"cannot switch the history to WAL mode (got '{mode}'); is the disk full or the "
+            "data folder read-only?"
+        )
     conn.execute("PRAGMA synchronous = FULL")  # a finished answer survives power loss too
     conn.execute("PRAGMA foreign_keys = ON")
 
