@@ -1,7 +1,8 @@
-"""Practice rounds and timed drills in the terminal (plain text; the full-screen TUI is planned).
+"""Entry points of the practice modes, and their plain-text form (``--plain``, or no terminal).
 
-Wires the real adapters: espeak TTS, the default microphone, the tiny.en model. Without a
-microphone (or without a terminal) answers are typed, and the screen says why.
+The full-screen interface lives in ``simulator.tui``. The plain mode wires the same real
+adapters: espeak TTS, the default microphone, the tiny.en model; without a microphone (or
+without a terminal) answers are typed, and the screen says why.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ def cmd_practice(args: argparse.Namespace, out: Any) -> int:
         chosen = [by_id[qid] for qid in due][: args.count or 5] or pool[: args.count or 5]
     else:
         chosen = choose_questions(pool, args.count or 5, args.order)
-    model = BackgroundModel(lambda: build_transcriber(args))
     speaker, recorder, why_typed = _devices(settings, typed=args.typed)
+    model = BackgroundModel(lambda: build_transcriber(args)) if recorder else None
     session = Session(speaker, recorder, model, config.paths().recordings_dir)
     print(
         f"\n{'Timed drill' if args.drill else 'Practice round'}: {len(chosen)} questions. "

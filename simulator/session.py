@@ -79,7 +79,7 @@ class Session:
         self,
         speaker: Speaker,
         recorder: Recorder | None,
-        model: BackgroundModel,
+        model: BackgroundModel | None,  # None: typed answers only, no model to load
         recordings_dir: Path,
         detect_speech: Callable[[np.ndarray], list[tuple[int, int]]] = speech_spans,
     ):
@@ -104,7 +104,7 @@ class Session:
 
     def start_recording(self, question: Question, time_limit_s: float | None = None) -> Path:
         """Begin recording; the transcript streams while the candidate speaks."""
-        assert self.recorder is not None
+        assert self.recorder is not None and self.model is not None
         self.recordings_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S%f")[:-3]  # ms: a quick retry is new
         path = self.recordings_dir / f"{stamp}-{question.id}.wav"
