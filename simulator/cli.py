@@ -42,7 +42,12 @@ def build_transcriber(args: argparse.Namespace) -> Any:
     name = getattr(args, "model", None) or settings.model
     allow = getattr(args, "allow_download", False) or settings.allow_download
     model = resolve_model(name, config.paths().models_dir, allow_download=allow)
-    return WhisperTranscriber(model, device=settings.device, compute_type=settings.compute_type)
+    return WhisperTranscriber(
+        model,
+        device=settings.device,
+        compute_type=settings.compute_type,
+        keep_fillers=settings.keep_fillers,
+    )
 
 
 # --- commands -------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ class Settings:
     silence_stop_s: float = 4.0
     drill_prepare_s: int = 10
     allow_download: bool = False
+    keep_fillers: bool = False  # a disfluent prompt keeps "um"s but costs keyword recall
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
