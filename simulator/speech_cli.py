@@ -125,6 +125,7 @@ def cmd_doctor(args: argparse.Namespace, out: TextIO) -> int:
     rows: list[tuple[str, bool, str, str]] = []  # (check, ok, detail, fix)
     rows += _doctor_audio()
     rows += _doctor_tts()
+    rows += _doctor_speaker()
     rows += _doctor_models()
     rows += _doctor_data()
     width = max(len(r[0]) for r in rows)
@@ -161,7 +162,7 @@ def _doctor_audio() -> list[tuple[str, bool, str, str]]:
             "microphone",
             True,
             f"{len(devices)} input device(s), default '{default.name}' "
-            f"at {default.default_rate:.0f} Hz ({names})",
+            f"at {default.default_samplerate:.0f} Hz ({names})",
             "",
         )
     ]
@@ -185,6 +186,27 @@ def _doctor_tts() -> list[tuple[str, bool, str, str]]:
         ]
     finally:
         speaker.close()
+
+
+def _doctor_speaker() -> list[tuple[str, bool, str, str]]:
+    from audio.recorder import import_sounddevice
+
+    try:
+        sd = import_sounddevice()
+        device = sd.query_devices(kind="output")
+    except SimulatorError as exc:
+        return [("speaker", False, str(exc), "questions are shown on screen meanwhile")]
+    except Exception:  # PortAudio reports "no default output" in several ways
+        return [
+            (
+                "speaker",
+                False,
+                "no output device found",
+                "plug in speakers or headphones (or check PulseAudio/PipeWire); "
+                "questions are shown on screen meanwhile",
+            )
+        ]
+    return [("speaker", True, f"default output '{device['name']}'", "")]
 
 
 def _doctor_models() -> list[tuple[str, bool, str, str]]:
