@@ -25,6 +25,8 @@ SAMPLE_RATE = 16_000
 MAX_AUDIO_S = 30 * 60  # one answer; longer files are refused (memory and time)
 MAX_HOTWORD_CHARS = 400  # faster-whisper keeps only the last ~223 prompt tokens
 NO_SPEECH_DROP = 0.6
+REPETITION_PENALTY = 1.1
+LOOP_COMPRESSION = 2.4  # gzip ratio of a segment's text above which it is a repetition loop
 # Whisper learned to drop disfluencies; a prompt that contains some makes it keep them.
 FILLER_PROMPT = "Umm, so, uh, let me think, like, hmm... Okay, I mean, you know, here's my take."
 # Whisper's stock phrases on silence or noise (from subtitles in its training data).
@@ -236,17 +238,25 @@ class WhisperTranscriber:
         duration = len(audio) / SAMPLE_RATE
         if len(audio) < SAMPLE_RATE // 4 or not np.any(np.abs(audio) > 1e-4):
             return Transcript("", (), duration, self.model_name)
-        segments, _info = self._whisper.transcribe(  # type: ignore[attr-defined]
-            audio,
-            language="en" if self.model_name.endswith(".en") else None,
-            beam_size=1 if fast else self.beam_size,
-            word_timestamps=True,
-            vad_filter=True,
-            vad_parameters={"min_silence_duration_ms": 500},
-            condition_on_previous_text=False,
-            hotwords=hotwords(vocabulary),
-            initial_prompt=" ".join(p for p in (self._filler_prompt(), prompt) if p) or None,
-        )
+        options = {
+            "language": "en" if self.model_name.endswith(".en") else None,
+            "beam_size": 1 if fast else self.beam_size,
+            "word_timestamps": True,
+            "vad_filter": True,
+            "vad_parameters": {"min_silence_duration_ms": 500},
+            "condition_on_previous_text": False,
+            "hotwords": hotwords(vocabulary),
+            "initial_prompt": " ".join(p for p in (self._filler_prompt(), prompt) if p) or None,
+            # Deterministic: the same answer always gets the same transcript and score. (The
+            # default temperature fallback samples at random.)
+            "temperature": 0.0,
+        }
+        segments = list(self._whisper.transcribe(audio, **options)[0])  # type: ignore[attr-defined]
+        if any(s.compression_ratio > LOOP_COMPRESSION for s in segments):
+            # A repetition loop ("NIST, NIST, NIST, ..."), which biasing can provoke: decode
+            # again with a mild repetition penalty (still deterministic).
+            options["repetition_penalty"] = REPETITION_PENALTY
+            segments = list(self._whisper.transcribe(audio, **options)[0])  # type: ignore[attr-defined]
         words: list[Word] = []
         texts: list[str] = []
         for segment in segments:

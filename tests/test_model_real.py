@@ -95,6 +95,15 @@ def test_biasing_recovers_the_standard_name(
     assert "800-207" in biased.text
 
 
+def test_the_same_answer_always_gets_the_same_transcript(
+    transcriber: WhisperTranscriber, speech_dir: Path, bank: QuestionSet
+) -> None:
+    audio = load_audio(espeak_wav(STRONG, speech_dir))
+    vocabulary = bank.get("beginner-01").vocabulary()
+    first, second = (transcriber.transcribe(audio, vocabulary) for _ in range(2))
+    assert first.text == second.text and first.words == second.words
+
+
 def test_silence_and_noise_give_empty_transcripts(transcriber: WhisperTranscriber) -> None:
     rng = np.random.default_rng(7)
     assert transcriber.transcribe(np.zeros(16000 * 6, np.float32)).text == ""
