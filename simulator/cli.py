@@ -17,7 +17,7 @@ from questions.bank import QuestionSet, bank_files_in, builtin_bank_paths, load_
 from questions.errors import SimulatorError
 from questions.scoring import score
 from simulator import config
-from simulator.report import render_coverage
+from simulator.report import render_coverage, show_progress
 
 log = logging.getLogger("interview_sim")
 
@@ -145,14 +145,13 @@ def _score_batch(args: argparse.Namespace, questions: QuestionSet, out: TextIO) 
         return result.text, transcriber.model_name
 
     failed = 0
-    progress = _progress(len(lines))
     for number, line in enumerate(lines, start=1):
         record = _score_line(number, line, questions, transcribe)
         if "error" in record:
             failed += 1
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()
-        progress(number)
+        show_progress("scoring", number, len(lines))
     if failed:
         print(
             f"interview-sim: {failed} of {len(lines)} batch lines failed; "
@@ -213,22 +212,6 @@ def _score_line(
         if not message.startswith(f"line {number}:"):
             message = f"line {number}: {message}"
         return {"id": item_id, "line": number, "error": message}
-
-
-def _progress(total: int) -> Callable[[int], None]:
-    """A one-line counter on stderr when it is a terminal; silent in pipes and CI logs."""
-    if not sys.stderr.isatty() or total < 2:
-        return lambda done: None
-
-    def show(done: int) -> None:
-        width = 30
-        filled = width * done // total
-        sys.stderr.write(f"\r  scoring [{'█' * filled}{'·' * (width - filled)}] {done}/{total}")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
 
 
 # --- parser ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,7 +26,7 @@ from simulator.history import (
     parse_time,
     save_cli_score,
 )
-from simulator.report import bar
+from simulator.report import bar, show_progress
 
 __all__ = ["register", "save_cli_score"]
 
@@ -216,25 +216,11 @@ def cmd_history_rescore(args: argparse.Namespace, out: TextIO) -> int:
     questions = load_questions(getattr(args, "bank", None))
     with History.open() as history:
         total = len(history.score_log())
-        changed = history.rescore(questions, _progress())
+        changed = history.rescore(
+            questions, lambda done, total: show_progress("rescoring", done, total)
+        )
     out.write(f"Rescored {total} answer(s) with the current rubrics: {changed} changed.\n")
     return 0
-
-
-def _progress() -> Callable[[int, int], None]:
-    """A one-line counter on stderr when it is a terminal; silent in pipes."""
-    if not sys.stderr.isatty():
-        return lambda done, total: None
-
-    def show(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(f"\r  rescoring [{'█' * filled}{'·' * (width - filled)}] {done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
 
 
 # --- export ---------------------------------------------------------------------------------

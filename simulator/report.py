@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 
 from questions.bank import Question
@@ -13,6 +14,22 @@ BAR_WIDTH = 20
 def bar(fraction: float, width: int = BAR_WIDTH) -> str:
     filled = round(max(0.0, min(1.0, fraction)) * width)
     return "█" * filled + "░" * (width - filled)
+
+
+def show_progress(label: str, done: int, total: int, *, in_bytes: bool = False) -> None:
+    """A one-line progress bar on stderr when it is a terminal; silent in pipes and CI logs."""
+    if not sys.stderr.isatty() or total < 1:
+        return
+    amount = f"{done / 1e6:6.1f}/{total / 1e6:.1f} MB" if in_bytes else f"{done}/{total}"
+    sys.stderr.write(f"\r  {label:<24} [{bar(done / total, 30)}] {amount}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def show_bytes_progress(label: str, done: int, total: int) -> None:
+    """``show_progress`` for byte counts (model assembly and verification)."""
+    show_progress(label, done, total, in_bytes=True)
 
 
 def render_coverage(question: Question, result: Coverage) -> str:

@@ -6,13 +6,13 @@ import argparse
 import json
 import shutil
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from models.registry import KNOWN_MODELS, model_statuses, resolve_model
 from questions.errors import SimulatorError
 from simulator import config
+from simulator.report import show_bytes_progress
 
 
 def register(sub: Any) -> None:
@@ -45,24 +45,6 @@ def register(sub: Any) -> None:
     doctor.set_defaults(func=cmd_doctor)
 
 
-def _progress_bar() -> Callable[[str, int, int], None] | None:
-    if not sys.stderr.isatty():
-        return None
-
-    def show(what: str, done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(
-            f"\r  {what:<24} [{'█' * filled}{'·' * (width - filled)}] "
-            f"{done / 1e6:6.1f}/{total / 1e6:.1f} MB"
-        )
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
-
-
 def cmd_models_list(args: argparse.Namespace, out: TextIO) -> int:
     statuses = model_statuses(config.paths().models_dir)
     if args.json:
@@ -83,7 +65,7 @@ def cmd_models_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_models_verify(args: argparse.Namespace, out: TextIO) -> int:
-    statuses = model_statuses(config.paths().models_dir, check=True, progress=_progress_bar())
+    statuses = model_statuses(config.paths().models_dir, check=True, progress=show_bytes_progress)
     bad = 0
     for s in statuses:
         if not s.installed:
@@ -97,7 +79,7 @@ def cmd_models_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_models_install(args: argparse.Namespace, out: TextIO) -> int:
-    model = resolve_model(args.name, config.paths().models_dir, progress=_progress_bar())
+    model = resolve_model(args.name, config.paths().models_dir, progress=show_bytes_progress)
     out.write(f"{model.name}: ready and verified in {model.path}\n")
     return 0
 
