@@ -1,4 +1,3 @@
-import time
 
 import pytest
 
@@ -91,17 +90,6 @@ def test_deterministic() -> None:
 def test_thresholds_get_stricter_for_short_terms() -> None:
     assert threshold(3) == 100
     assert threshold(6) > threshold(12)
-
-
-def test_well_under_ten_ms_per_answer(bank: QuestionSet) -> None:
-    # A ratio check, not a timing assertion on its own: 200 long answers must score in
-    # well under the 10 ms each that the contract allows, on a loaded CI machine too.
-    question = bank.get("advanced-03")
-    text = " ".join(["we sign artifacts and track lineage with care"] * 40)
-    began = time.perf_counter()
-    for _ in range(50):
-        score(question, text)
-    assert (time.perf_counter() - began) / 50 < 0.010
 
 
 def test_strong_answer_beats_off_topic_on_the_real_bank(bank: QuestionSet) -> None:

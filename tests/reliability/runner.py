@@ -7,7 +7,10 @@
 - ``RELIABILITY_NO_TTS=1``: pyttsx3 cannot be imported (no text-to-speech engine);
 - ``RELIABILITY_NO_MIC=1``: the sound system lists no input device;
 - ``RELIABILITY_TTY=1``: stdin claims to be a terminal (answers still come from the pipe);
-- ``RELIABILITY_RSS_FILE=PATH``: the peak resident memory (VmHWM, KiB) is written there at exit.
+- ``RELIABILITY_RSS_FILE=PATH``: the peak resident memory (VmHWM, KiB) is written there at exit;
+- ``RELIABILITY_HOLD_TRANSCRIPTION=1``: once Whisper has decoded the first segment of an
+  answer, the line ``reliability: transcribing`` goes to stderr and the transcription never
+  finishes, so a test can kill the process in the middle of it without racing a sleep.
 """
 
 from __future__ import annotations
@@ -63,6 +66,30 @@ class _FakeTerminal:
         return getattr(self._real, name)
 
 
+HOLDING = "reliability: transcribing"
+
+
+def _hold_in_transcription() -> None:
+    import threading
+
+    import faster_whisper
+
+    real = faster_whisper.WhisperModel.transcribe
+
+    def transcribe(self: Any, *args: Any, **kwargs: Any) -> Any:
+        segments, info = real(self, *args, **kwargs)
+
+        def held() -> Any:
+            for segment in segments:
+                yield segment
+                print(HOLDING, file=sys.stderr, flush=True)
+                threading.Event().wait()  # mid-transcription until killed
+
+        return held(), info
+
+    faster_whisper.WhisperModel.transcribe = transcribe  # type: ignore[method-assign]
+
+
 def _write_rss(path: str) -> None:
     """Peak RSS of this process image (VmHWM). Not ``ru_maxrss``: that survives execve, so
     a child spawned by a big pytest process would report the parent's peak."""
@@ -83,6 +110,8 @@ def main() -> int:
         audio.recorder.list_input_devices = lambda: []
     if os.environ.get("RELIABILITY_TTY"):
         sys.stdin = _FakeTerminal(sys.stdin)  # type: ignore[assignment]
+    if os.environ.get("RELIABILITY_HOLD_TRANSCRIPTION"):
+        _hold_in_transcription()
     rss = os.environ.get("RELIABILITY_RSS_FILE")
     if rss:
         atexit.register(_write_rss, rss)

@@ -5,7 +5,6 @@ the scored answer is saved."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +55,9 @@ async def test_practice_round_on_the_virtual_sound_card(
             await pilot.press("r")
             await wait_for(pilot, lambda: screen.state == "recording", 20)
             virtual_audio.play_into_mic(answer)
-            began = time.monotonic()
             await wait_for(pilot, lambda: screen.state == "result", 120)
-            assert time.monotonic() - began > 10  # the whole answer was heard first
             attempts = history.attempts()
+            assert (attempts[0].duration_s or 0) > 10  # the whole answer was heard first
             assert [a.question_id for a in attempts] == ["beginner-01"]
             assert attempts[0].coverage >= 0.5, attempts[0].transcript
             assert attempts[0].model == "tiny.en"
