@@ -1,6 +1,8 @@
-"""Entry point: ``python -m benchmarks [speech|scoring] [--json]``.
+"""Entry point: ``python -m benchmarks [speech|scoring|calibrate] [--json]``.
 
-``speech`` (the default) needs the real tiny.en model and espeak-ng; ``scoring`` needs neither.
+``speech`` (the default) needs the real tiny.en model and espeak-ng. ``scoring`` grades the
+held-out answers with four kinds of bank (about a minute); ``calibrate`` fits the meaning
+judge's weights on the development sets and prints them for ``questions/meaning.py``.
 """
 
 from __future__ import annotations
@@ -8,25 +10,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("suite", nargs="?", default="speech", choices=["speech", "scoring"])
+    parser.add_argument(
+        "suite", nargs="?", default="speech", choices=["speech", "scoring", "calibrate"]
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object (default)")
-    parser.add_argument("--verbose", action="store_true", help="include every scoring mistake")
-    parser.add_argument("--bank", type=Path, help="scoring: use this bank file")
-    parser.add_argument("--only", default="", help="scoring: question ids starting with this")
     parser.add_argument("--quick", action="store_true", help="speech: fewer answers, faster")
     parser.add_argument(
         "--parts", default="latency,recall,fillers", help="speech: comma-separated parts to run"
     )
     args = parser.parse_args()
-    if args.suite == "scoring":
+    if args.suite in ("scoring", "calibrate"):
         from benchmarks import scoring
 
-        report = scoring.run(verbose=args.verbose, bank=args.bank, only=args.only)
+        if args.suite == "calibrate":
+            report = scoring.calibrate()
+        else:
+            report = scoring.run(progress=lambda what: print(f"  {what}", file=sys.stderr))
     else:
         from benchmarks import speech
 

@@ -90,7 +90,7 @@ class ModelStatus:
 # --- locating -------------------------------------------------------------------------------
 
 
-def _package_dir(import_name: str) -> Path | None:
+def package_dir(import_name: str) -> Path | None:
     spec = importlib.util.find_spec(import_name)
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -99,7 +99,7 @@ def _package_dir(import_name: str) -> Path | None:
 
 def installed_dir(spec: ModelSpec, models_dir: Path) -> Path | None:
     """Where the ready model lives, or None if its packages are not installed."""
-    roots = [_package_dir(p) for p in spec.packages]
+    roots = [package_dir(p) for p in spec.packages]
     if any(r is None for r in roots):
         return None
     if spec.assembled:
@@ -198,7 +198,7 @@ def _reinstall(spec: ModelSpec) -> str:
 
 def assemble(spec: ModelSpec, models_dir: Path, progress: Progress | None = None) -> Path:
     """Concatenate the parts of model.bin into ``models_dir/name``, verifying as it writes."""
-    roots = [_package_dir(p) for p in spec.packages]
+    roots = [package_dir(p) for p in spec.packages]
     if any(r is None for r in roots):
         raise ModelError(
             f"model '{spec.name}' is not installed: pip install 'interview-sim[{spec.extra}]'"

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from questions.errors import BankError, UnknownQuestionError
+from questions.hint_points import hint_points
 from questions.normalize import normalize
 
 MAX_BANK_BYTES = 4 * 1024 * 1024  # the built-in 50-question bank is 0.2 MB
@@ -33,12 +34,18 @@ _BANK_FIELDS = {"id", "title", "description", "version", "language"}
 
 @dataclass(frozen=True)
 class Concept:
-    """One point a strong answer makes, and every way a candidate may say it."""
+    """One point a strong answer makes: a label, a few ways a candidate may say it, and, for
+    a concept derived from the hint, the part of the hint it stands for (``source``)."""
 
     id: str
     label: str
     weight: float
     terms: tuple[str, ...]
+    source: str = ""
+
+    @property
+    def derived(self) -> bool:
+        return bool(self.source)
 
 
 @dataclass(frozen=True)
@@ -55,8 +62,10 @@ class Question:
     def rubric_version(self) -> str:
         """A short hash of the rubric, stored with each score so rescoring knows what changed."""
         payload = json.dumps(
-            [[c.id, c.weight, list(c.terms)] for c in self.concepts], sort_keys=True
-        ).encode()
+            [[c.id, c.weight, list(c.terms), *([c.source] if c.source else [])]
+             for c in self.concepts],
+            sort_keys=True,
+        ).encode()  # fmt: skip
         return hashlib.sha256(payload).hexdigest()[:12]
 
     def vocabulary(self) -> list[str]:
@@ -205,9 +214,12 @@ def _question(path: Path, index: int, raw: Any, bank_id: str, warnings: list[str
         raise BankError(f"{where}, field 'time_limit_s': a number of seconds from 5 to 3600")
 
     raw_concepts = raw.get("concepts")
+    if raw_concepts is None:  # judged from the hint's own points
+        return Question(qid, section, prompt, hint, int(limit), derive_concepts(hint), bank_id)
     if not isinstance(raw_concepts, list) or len(raw_concepts) < MIN_CONCEPTS:
         raise BankError(
-            f"{where}, field 'concepts': needs a list of at least {MIN_CONCEPTS} concepts"
+            f"{where}, field 'concepts': needs a list of at least {MIN_CONCEPTS} concepts "
+            "(or leave it out to judge from the hint's points)"
         )
     concepts: list[Concept] = []
     for cindex, craw in enumerate(raw_concepts, start=1):
@@ -238,7 +250,7 @@ def _concept(where: str, raw: Any, warnings: list[str]) -> Concept:
         or weight <= 0
     ):
         raise BankError(f"{where}, field 'weight': must be a number greater than 0")
-    terms = raw.get("terms")
+    terms = raw.get("terms", [label])
     if not isinstance(terms, list) or not terms:
         raise BankError(f"{where}, field 'terms': needs a non-empty list of phrases")
     clean: list[str] = []
@@ -249,6 +261,39 @@ def _concept(where: str, raw: Any, warnings: list[str]) -> Concept:
             )
         clean.append(term.strip())
     return Concept(cid.strip(), label.strip(), float(weight), tuple(dict.fromkeys(clean)))
+
+
+def derive_concepts(hint: str) -> tuple[Concept, ...]:
+    """Concepts for a question written with only a hint: one per point the hint makes,
+    labelled from its own words, weight 1; its acronyms and product names are its terms."""
+    return tuple(
+        Concept(f"point-{n}", point.label, 1.0, tuple(jargon(point.text)), point.text)
+        for n, point in enumerate(hint_points(hint), start=1)
+    )
+
+
+def jargon(text: str) -> list[str]:
+    """Runs of acronyms, product names and numbers: "NIST SP 800-207", "OPA/Rego", "SaaS"
+    (what speech recognition needs to be told). A word whose only capital is the first
+    letter counts only inside a sentence ("Cedar"), not at its start ("Each agent")."""
+    found: list[str] = []
+    run: list[str] = []
+    sentence_start = True
+    for raw in text.split():
+        word = raw.strip(",.;:()[]\"'")
+        inner = _is_jargon(word[1:]) or word[:1].isdigit()
+        if word and (inner or (_is_jargon(word) and not sentence_start)):
+            run.append(word)
+        elif run:
+            found.append(" ".join(run))
+            run = []
+        sentence_start = raw.endswith((".", ":", ";", "?", "!"))
+        if raw.endswith((",", ";", ":", ".", ")")) and run:
+            found.append(" ".join(run))
+            run = []
+    if run:
+        found.append(" ".join(run))
+    return list(dict.fromkeys(found))
 
 
 # --- discovery -----------------------------------------------------------------------------

@@ -28,7 +28,7 @@ _ZERO_WORDS = frozenset({"oh", "zero"})  # digits only beside other numbers: "ze
 _NUMBER_SEPARATORS = frozenset({"point", "dot", "dash", "hyphen"})
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _DIGITS_AND_LETTERS = re.compile(r"\d+|[^\W\d_]+")
-_CLAUSE_BREAK = re.compile(r"[,;:!?\n]|\.\s")  # between two words: a new clause starts
+CLAUSE_BREAK = re.compile(r"[,;:!?\n]|\.\s")  # between two words: a new clause starts
 
 
 @dataclass(frozen=True)
@@ -252,7 +252,7 @@ def _clauses(text: str, tokens: list[Token]) -> list[list[Token]]:
     so a new sentence that starts with a rubric term ("... x. O P A") still says that term."""
     clauses: list[list[Token]] = []
     for token in tokens:
-        if not clauses or _CLAUSE_BREAK.search(text, clauses[-1][-1].end, token.start):
+        if not clauses or CLAUSE_BREAK.search(text, clauses[-1][-1].end, token.start):
             clauses.append([token])
         else:
             clauses[-1].append(token)

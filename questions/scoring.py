@@ -14,11 +14,11 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from questions.bank import Concept, Question
+from questions.meaning import NEGATIONS, Meaning, clause_ids, negated, sentence_ids
 from questions.normalize import STOPWORDS, Token, match_key, stem, tokenize
 
 EXACT_ONLY_BELOW = 5  # compact terms shorter than this must match exactly
 MAX_EXTRA_WORDS = 2  # a window may hold this many more words than the term
-NEGATIONS = frozenset({"not", "no", "never", "cant", "cannot", "dont", "wont", "isnt", "arent"})
 WORD_SIMILARITY = 75  # each word of a fuzzy multi-word match must be at least this close
 
 
@@ -35,10 +35,11 @@ def threshold(compact_length: int) -> float:
 class ConceptResult:
     concept: Concept
     covered: bool
-    term: str | None = None
+    term: str | None = None  # the rubric text that earned it (a term, or what it resembled)
     evidence: tuple[int, int] | None = None  # [start, end) in the transcript
     matched_text: str | None = None
-    similarity: float = 0.0
+    similarity: float = 0.0  # 0..100: how close the words were, or the meaning probability
+    by_meaning: bool = False  # earned by what the words mean rather than by a term
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Coverage:
     concepts: tuple[ConceptResult, ...]
     transcript: str
     rubric_version: str
+    notice: str = ""  # why nothing was credited, when the answer is not one (a keyword list)
 
     @property
     def covered(self) -> list[ConceptResult]:
@@ -72,10 +74,12 @@ class Coverage:
                     "evidence": list(r.evidence) if r.evidence else None,
                     "matched_text": r.matched_text,
                     "similarity": round(r.similarity, 1),
+                    "by_meaning": r.by_meaning,
                 }
                 for r in self.concepts
             ],
             "transcript": self.transcript,
+            "notice": self.notice or None,
         }
 
 
@@ -92,6 +96,7 @@ class _Term:
 class _Rubric:
     terms: tuple[_Term, ...]
     max_words: int
+    labels: frozenset[tuple[str, ...]]  # the concepts' labels, as match keys
 
 
 @lru_cache(maxsize=256)
@@ -104,7 +109,8 @@ def _rubric(concepts: tuple[Concept, ...]) -> _Rubric:
             stems = frozenset(stem(t.text) for t in tokens if t.text not in STOPWORDS)
             if keys:
                 terms.append(_Term(text, index, keys, "".join(keys), stems))
-    return _Rubric(tuple(terms), max((len(t.keys) for t in terms), default=1))
+    labels = frozenset(tuple(t.key for t in tokenize(c.label)) for c in concepts)
+    return _Rubric(tuple(terms), max((len(t.keys) for t in terms), default=1), labels)
 
 
 @dataclass(frozen=True)
@@ -124,10 +130,160 @@ def _windows(keys: list[str], max_words: int) -> list[_Window]:
     return windows
 
 
-def score(question: Question, transcript: str) -> Coverage:
-    """Weighted coverage of ``question``'s rubric by ``transcript`` (0..1) with evidence."""
+def score(question: Question, transcript: str, meaning: Meaning | None = None) -> Coverage:
+    """Weighted coverage of ``question``'s rubric by ``transcript`` (0..1) with evidence.
+
+    Terms are matched first (exactly, then with speech-recognition slips, then their words
+    close together); with ``meaning``, a concept no term earned may still be earned by a
+    stretch of the answer that says the same thing in other words. A term or stretch that
+    the answer negates ("we never rotate secrets") earns nothing, and neither does an answer
+    that is only a list of keywords.
+    """
     rubric = _rubric(question.concepts)
     tokens = tokenize(transcript)
+    clauses = clause_ids(transcript, tokens)
+    found = _affirmed(question, rubric, tokens, clauses, transcript)
+    notice = LIST_NOTICE if _reads_as_list(rubric, tokens, clauses) else ""
+    if notice:
+        found = {}
+    elif meaning is not None and tokens:
+        hits = [i in found for i in range(len(question.concepts))]
+        for index, hit in enumerate(meaning.judge(question, tokens, hits, clauses)):
+            if index in found or hit is None or hit.negated:
+                continue
+            if hit.probability >= meaning.calibration.threshold:
+                first, last = (tokens[i] for i in _whole_clause(clauses, hit.first, hit.last))
+                found[index] = ConceptResult(
+                    question.concepts[index],
+                    True,
+                    hit.reference,
+                    (first.start, last.end),
+                    transcript[first.start : last.end],
+                    round(100 * hit.probability, 1),
+                    by_meaning=True,
+                )
+    results = tuple(
+        found.get(i, ConceptResult(concept, False)) for i, concept in enumerate(question.concepts)
+    )
+    total = sum(c.weight for c in question.concepts)
+    got = sum(r.concept.weight for r in results if r.covered)
+    return Coverage(
+        question.id,
+        got / total if total else 0.0,
+        results,
+        transcript,
+        question.rubric_version,
+        notice,
+    )
+
+
+def lexical_hits(question: Question, transcript: str) -> list[bool]:
+    """Which concepts a term earns, negated ones aside (what the meaning judge is told)."""
+    tokens = tokenize(transcript)
+    clauses = clause_ids(transcript, tokens)
+    found = _affirmed(question, _rubric(question.concepts), tokens, clauses, transcript)
+    return [i in found for i in range(len(question.concepts))]
+
+
+def _affirmed(
+    question: Question,
+    rubric: _Rubric,
+    tokens: list[Token],
+    clauses: list[int],
+    transcript: str,
+) -> dict[int, ConceptResult]:
+    found = _lexical(question, rubric, tokens, transcript)
+    return {i: r for i, r in found.items() if not _negated_hit(tokens, clauses, r)}
+
+
+MAX_EVIDENCE_WORDS = 25
+
+
+def _whole_clause(clauses: list[int], first: int, last: int) -> tuple[int, int]:
+    """The clause(s) around a matched stretch: what a reader needs to see why it counted."""
+    while first > 0 and clauses[first - 1] == clauses[first] and last - first < MAX_EVIDENCE_WORDS:
+        first -= 1
+    while (
+        last + 1 < len(clauses)
+        and clauses[last + 1] == clauses[last]
+        and last - first < MAX_EVIDENCE_WORDS
+    ):
+        last += 1
+    return first, last
+
+
+LIST_NOTICE = (
+    "this reads as a list of keywords, not an answer: say what each point means and why, "
+    "in sentences"
+)
+LIST_MAX_FUNCTION_SHARE = 0.15  # spoken answers are 30-60 % such words; keyword lists 0-10 %
+# Words that hold a sentence together: articles, pronouns, prepositions, auxiliaries and the
+# commonest verbs. A keyword list has almost none of them.
+SENTENCE_WORDS = STOPWORDS | frozenset(
+    """
+    about above across after against along among around because before behind below beneath
+    beside between beyond but during except if inside near off onto out outside over past per
+    since though through throughout till toward towards under underneath unless until up upon
+    via when where whether while within without why
+    am im ive id ill youre were theyre thats theres its lets
+    get gets got getting give gives gave go goes going went make makes made making keep keeps
+    kept take takes took put puts use uses used using need needs needed want wants know think
+    mean means say said see look come comes came let tell told try tries tried
+    ask asks asked run runs ran set sets show shows find found work works worked
+    may might must shall here now too well really actually basically like
+    """.split()  # noqa: SIM905
+)
+LIST_MIN_TERM_SHARE = 0.8  # ...or nearly every word belongs to a rubric term
+LIST_MIN_WORDS = 6  # too short to tell a list from a terse sentence
+LIST_MIN_WORDS_FOR_TERMS = 10
+LIST_FRAGMENT_WORDS = 4  # a comma-separated piece this short, with no sentence word, is a keyword
+LIST_MIN_FRAGMENT_SHARE = 0.75
+
+
+def _reads_as_list(rubric: _Rubric, tokens: list[Token], clauses: list[int]) -> bool:
+    """True for a string of keywords rather than sentences ("zero trust, mTLS, least
+    privilege"): hardly any words that hold a sentence together, or nearly every word part
+    of a rubric term or label, or pieces that are all bare noun phrases."""
+    if len(tokens) < LIST_MIN_WORDS:
+        return False
+    function = sum(t.text in SENTENCE_WORDS for t in tokens) / len(tokens)
+    if function < LIST_MAX_FUNCTION_SHARE:
+        return True
+    pieces: dict[int, list[Token]] = {}
+    for token, clause in zip(tokens, clauses, strict=True):
+        pieces.setdefault(clause, []).append(token)
+    fragments = [
+        len(p) <= LIST_FRAGMENT_WORDS and not any(t.text in SENTENCE_WORDS for t in p)
+        for p in pieces.values()
+    ]
+    if len(fragments) >= 3 and sum(fragments) / len(fragments) >= LIST_MIN_FRAGMENT_SHARE:
+        return True
+    if len(tokens) < LIST_MIN_WORDS_FOR_TERMS:  # "Never trust, always verify: the edge is gone"
+        return False
+    keys = [t.key for t in tokens]
+    wanted = {term.keys for term in rubric.terms} | rubric.labels
+    inside = [False] * len(keys)
+    for size in {len(k) for k in wanted}:
+        for i in range(len(keys) - size + 1):
+            if tuple(keys[i : i + size]) in wanted:
+                inside[i : i + size] = [True] * size
+    return sum(inside) / len(keys) >= LIST_MIN_TERM_SHARE
+
+
+def _negated_hit(tokens: list[Token], clauses: list[int], result: ConceptResult) -> bool:
+    """A term the answer denies: a negation in the clause of the matched words."""
+    if result.evidence is None or result.term is None:
+        return False
+    start = result.evidence[0]
+    first = next(i for i, t in enumerate(tokens) if t.start >= start)
+    last = max(i for i, t in enumerate(tokens) if t.end <= result.evidence[1])
+    return negated(tokens, clauses, first, last, result.term)
+
+
+def _lexical(
+    question: Question, rubric: _Rubric, tokens: list[Token], transcript: str
+) -> dict[int, ConceptResult]:
+    """Concepts earned by their terms: exact, then with slips, then words close together."""
     keys = [t.key for t in tokens]
     found: dict[int, ConceptResult] = {}
 
@@ -169,15 +325,7 @@ def score(question: Question, transcript: str) -> Coverage:
         if fuzzy_terms:
             _fuzzy_pass(question, fuzzy_terms, windows, keys, tokens, transcript, found)
         _proximity_pass(question, list(rubric.terms), tokens, transcript, found)
-
-    results = tuple(
-        found.get(i, ConceptResult(concept, False)) for i, concept in enumerate(question.concepts)
-    )
-    total = sum(c.weight for c in question.concepts)
-    got = sum(r.concept.weight for r in results if r.covered)
-    return Coverage(
-        question.id, got / total if total else 0.0, results, transcript, question.rubric_version
-    )
+    return found
 
 
 def _fuzzy_pass(
@@ -234,8 +382,10 @@ def _proximity_pass(
     transcript: str,
     found: dict[int, ConceptResult],
 ) -> None:
-    """Multi-word terms whose content words all occur close together, in any order, with
-    inflections ignored: "secrets are rotated" covers "rotate secrets"."""
+    """Multi-word terms whose content words all occur close together in one sentence, in any
+    order, with inflections ignored: "secrets are rotated" covers "rotate secrets", but "we
+    trust you. We never..." does not say "never trust"."""
+    sentences = sentence_ids(transcript, tokens)
     stems = [stem(t.text) for t in tokens]
     where: dict[str, list[int]] = {}
     for i, s in enumerate(stems):
@@ -260,7 +410,7 @@ def _proximity_pass(
             if None in near:
                 continue
             first, last = min(near), max(near)  # type: ignore[type-var]
-            if last - first < span:
+            if last - first < span and sentences[first] == sentences[last]:
                 found[term.concept_index] = _hit(
                     question, term, tokens, transcript, first, last - first + 1, 0.0
                 )

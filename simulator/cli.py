@@ -15,8 +15,8 @@ from typing import Any, NoReturn, TextIO
 from models.transcriber import Transcript
 from questions.bank import QuestionSet, bank_files_in, builtin_bank_paths, load_bank
 from questions.errors import SimulatorError
-from questions.scoring import score
-from simulator import config
+from simulator import bank_cli, config
+from simulator.judge import judge
 from simulator.report import render_coverage, show_progress
 
 log = logging.getLogger("interview_sim")
@@ -85,18 +85,6 @@ def _question_json(q: Any) -> dict[str, Any]:
     }
 
 
-def cmd_bank_validate(args: argparse.Namespace, out: TextIO) -> int:
-    bank = load_bank(args.path)
-    for warning in bank.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    concepts = sum(len(q.concepts) for q in bank.questions)
-    out.write(
-        f"{args.path}: ok: bank '{bank.id}', {len(bank.questions)} questions in "
-        f"{len(bank.sections)} sections, {concepts} concepts\n"
-    )
-    return 0
-
-
 def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
     sources = [x for x in (args.text, args.audio, args.batch) if x is not None]
     if len(sources) != 1:
@@ -115,7 +103,7 @@ def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
         transcriber = build_transcriber(args)
         transcript = transcriber.transcribe_file(Path(args.audio), question.vocabulary())
         extra = {"audio": args.audio, "model": transcriber.model_name}
-    result = score(question, transcript.text)
+    result = judge(question, transcript.text)
     if args.save:
         from simulator.delivery import analyse
         from simulator.history import save_cli_score
@@ -206,7 +194,7 @@ def _score_line(
             extra = {"audio": audio, "model": model_name}
         if not isinstance(text, str):
             raise SimulatorError(f"line {number}: 'text' must be a string")
-        return {"id": item_id} | score(question, text).to_dict() | extra
+        return {"id": item_id} | judge(question, text).to_dict() | extra
     except SimulatorError as exc:
         message = str(exc)
         if not message.startswith(f"line {number}:"):
@@ -242,11 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true", help="print a JSON array")
     q.set_defaults(func=cmd_questions)
 
-    bank = sub.add_parser("bank", help="work with question banks")
-    bank_sub = bank.add_subparsers(dest="bank_command", metavar="ACTION", required=True)
-    validate = bank_sub.add_parser("validate", help="check a bank file; exit 0 if it is valid")
-    validate.add_argument("path", help="a .toml or .yaml bank file")
-    validate.set_defaults(func=cmd_bank_validate)
+    bank_cli.register(sub)
 
     s = sub.add_parser("score", help="score an answer against a question's rubric")
     s.add_argument("--question", metavar="ID", help="question id (see 'questions')")

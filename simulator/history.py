@@ -31,8 +31,9 @@ from typing import Any, NoReturn
 from models.transcriber import Transcript
 from questions.bank import Question, QuestionSet
 from questions.errors import SimulatorError
-from questions.scoring import Coverage, score
+from questions.scoring import Coverage
 from simulator import config
+from simulator.judge import judge
 
 DB_NAME = "history.sqlite3"
 MODES = ("practice", "drill", "cli", "review")
@@ -443,7 +444,7 @@ class History:
         for done, (aid, qid, text, old_cov, old_concepts, old_version) in enumerate(rows, 1):
             question = by_id.get(qid)
             if question is not None:
-                result = score(question, text)
+                result = judge(question, text)
                 new = (
                     round(result.coverage, 4),
                     _dumps(_concepts_of(result)),

@@ -300,11 +300,18 @@ def _markdown_attempt(a: AttemptRow, question: Question | None) -> list[str]:
         f"**Coverage:** {a.coverage:.0%} ({len(covered)} of {len(a.concepts)} concepts) · "
         f"{_local(a.created_at)}" + (f" · model {escape_md(a.model)}" if a.model else ""),
         "",
-        "**Answer** (terms the rubric recognised in bold):",
+        "**Answer** (the words that earned a concept in bold):",
         "",
         "> " + (mark_terms(a.transcript, _spans(a)) or "_(nothing was said)_"),
         "",
     ]
+    meant = [c for c in covered if c.get("by_meaning")]
+    if meant:
+        lines.append(
+            "**Made in other words** (credited for what the words mean, not a term): "
+            + ", ".join(escape_md(c.get("label") or c["id"]) for c in meant)
+        )
+        lines.append("")
     if a.missed:
         lines.append(
             "**Missed:** " + ", ".join(escape_md(c.get("label") or c["id"]) for c in a.missed)

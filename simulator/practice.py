@@ -16,10 +16,10 @@ from typing import Any
 from audio.ports import AudioError, Recorder
 from questions.bank import Question
 from questions.errors import SimulatorError
-from questions.scoring import score
 from simulator import config
 from simulator.delivery import Delivery, analyse
 from simulator.history import History
+from simulator.judge import judge
 from simulator.report import bar, render_coverage
 from simulator.schedule import due_questions
 from simulator.session import Answer, BackgroundModel, Session, choose_questions
@@ -251,7 +251,7 @@ def cmd_recover(args: argparse.Namespace, out: Any) -> int:
             except SimulatorError as exc:
                 out.write(f"skipped {path.name}: {exc}\n")
                 continue
-            coverage = score(question, transcript.text)
+            coverage = judge(question, transcript.text)
             delivery = analyse(transcript, question.time_limit_s, transcript.duration_s)
             history.add_attempt(
                 session_id,

@@ -39,16 +39,20 @@ def render_coverage(question: Question, result: Coverage) -> str:
         *textwrap.wrap(question.prompt, 88),
         "",
         f"Coverage {result.coverage:4.0%}  {bar(result.coverage)}",
+        *([f"  ! {result.notice}"] if result.notice else []),
         "",
     ]
     for r in result.concepts:
         weight = f"w{r.concept.weight:g}"
         if r.covered:
+            how = "in other words" if r.by_meaning else "heard"
             lines.append(
-                f"  ✓ {r.concept.label:<40} {weight:<4} heard: \u201c{r.matched_text}\u201d"
+                f"  ✓ {r.concept.label:<40} {weight:<4} {how}: \u201c{r.matched_text}\u201d"
             )
         else:
             lines.append(f"  ✗ {r.concept.label:<40} {weight:<4} missed")
+    if any(r.by_meaning for r in result.concepts):
+        lines += ["", "  “in other words”: credited for what the words mean, not for a term."]
     lines += ["", "What a strong answer covers:"]
     lines += ["  " + line for line in textwrap.wrap(question.hint, 86)]
     return "\n".join(lines) + "\n"

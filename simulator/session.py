@@ -20,7 +20,8 @@ from audio.ports import AudioError, Recorder, RecordingResult, Speaker
 from models.streaming import StreamingTranscriber, speech_spans
 from models.transcriber import Transcriber, Transcript
 from questions.bank import Question
-from questions.scoring import Coverage, score
+from questions.scoring import Coverage
+from simulator.judge import judge
 
 
 @dataclass(frozen=True)
@@ -120,10 +121,10 @@ class Session:
         assert self.stream is not None
         ended = time.perf_counter()
         transcript = self.stream.finish()
-        coverage = score(question, transcript.text)
+        coverage = judge(question, transcript.text)
         self.stream = None
         return Answer(question, transcript, coverage, result, time.perf_counter() - ended)
 
     def typed(self, question: Question, text: str) -> Answer:
         transcript = Transcript(text.strip(), (), 0.0, "typed")
-        return Answer(question, transcript, score(question, text), None, 0.0)
+        return Answer(question, transcript, judge(question, text), None, 0.0)

@@ -30,7 +30,7 @@ def test_questions_by_section(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_score_text_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
-    text = "Never trust, always verify: NIST SP 800-207 and least privilege."
+    text = "We never trust, always verify: under NIST SP 800-207 each service gets least privilege."
     code, out, _ = run(capsys, "score", "--question", "beginner-01", "--text", text, "--json")
     data = json.loads(out)
     assert code == 0

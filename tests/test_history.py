@@ -29,9 +29,13 @@ from simulator.history import (
     save_cli_score,
     sparkline,
 )
+from tests.answers import in_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
-GOOD = "Never trust, always verify: NIST SP 800-207 and least privilege beyond the perimeter."
+GOOD = (
+    "We never trust, always verify: as NIST SP 800-207 says, each user gets least privilege "
+    "because there is no perimeter to hide behind."
+)
 WEAK = "I would ask the team."
 
 
@@ -379,7 +383,7 @@ def test_schedule_is_weakest_and_most_overdue_first(bank: QuestionSet) -> None:
 
     def answer(qid: str, day: int, good: bool = True) -> None:
         question = bank.get(qid)
-        text = ". ".join(c.terms[0] for c in question.concepts) if good else WEAK
+        text = in_sentences(c.terms[0] for c in question.concepts) if good else WEAK
         history.add_attempt(sid, question, text, score(question, text), at=on(day))
 
     with History.open() as history:

@@ -18,7 +18,7 @@ from simulator import cli, history_cli
 from simulator.history import History
 
 DELIVERY = {"words_per_minute": 151.234, "comments": ["Good pace: 151 words a minute."]}
-TEXT = "Never trust, always verify: see NIST SP 800-207 and least privilege."
+TEXT = "We never trust, always verify: see NIST SP 800-207, and give each user least privilege."
 
 
 @pytest.fixture(autouse=True)
@@ -121,7 +121,7 @@ def test_export_markdown(
     assert code == 0 and out.startswith("# Interview practice report")
     question = bank.get("beginner-01")
     assert question.prompt in out and f"**Hint:** {question.hint}" in out
-    assert "**Never trust, always verify**" in out and "**least privilege**" in out
+    assert "**never trust, always verify**" in out and "**least privilege**" in out
     assert "**NIST SP 800-207**" in out
     assert "**Missed:**" in out and "**Coverage:**" in out and "- words per minute: 151.23" in out
     assert "- Good pace: 151 words a minute." in out

@@ -200,7 +200,7 @@ def _fake_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, tamper: bo
             byte = handle.read(1)
             handle.seek(4096)
             handle.write(bytes([byte[0] ^ 0x01]))
-    monkeypatch.setattr(registry, "_package_dir", lambda name: root)
+    monkeypatch.setattr(registry, "package_dir", lambda name: root)
     return model_bin
 
 
@@ -213,7 +213,7 @@ def _score_audio(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[in
 def test_missing_model_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(registry, "_package_dir", lambda name: None)
+    monkeypatch.setattr(registry, "package_dir", lambda name: None)
     code, err = _score_audio(tmp_path, capsys)
     assert code == 1
     line = one_line_error(err)

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from questions.bank import Bank, BankError, QuestionSet, builtin_bank_paths, load_bank
@@ -76,6 +76,7 @@ def test_saying_a_term_never_lowers_coverage_and_covers_its_concept(case) -> Non
     question, index, text, term = case
     before = score(question, text)
     after = score(question, f"{text}. {term}")
+    assume(not after.notice)  # a string of keywords earns nothing, by design (test_scoring)
     assert after.coverage >= before.coverage - 1e-9, (text, term)
     assert after.concepts[index].covered, (text, term)
 

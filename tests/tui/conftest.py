@@ -150,7 +150,7 @@ def seed_history(history: History, bank: QuestionSet) -> None:
         (
             "drill",
             ["beginner-01"],
-            ["never trust always verify, perimeter is gone, least privilege"],
+            ["we never trust, always verify, the perimeter is gone, and we give least privilege"],
         ),
         ("practice", ["beginner-01"], [ANSWER]),
     ]

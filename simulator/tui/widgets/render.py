@@ -16,7 +16,8 @@ from simulator.history import sparkline
 GOOD = "#2fa86a"
 MIDDLE = "#c98a12"
 BAD = "#d0453b"
-HIGHLIGHT = "bold #000000 on #8fd19e"
+HIGHLIGHT = "bold #000000 on #8fd19e"  # a term of the rubric was said
+MEANT = "#000000 on #b9c8f0"  # the point was made in other words (matched by meaning)
 SLOT = "░"
 FILL = "█"
 
@@ -52,7 +53,8 @@ def concepts_text(concepts: Iterable[Mapping[str, Any]]) -> Text:
             text.append(label)
             heard = concept.get("matched_text")
             if heard:
-                text.append(f"  “{heard}”", style="italic dim")
+                meant = "≈ " if concept.get("by_meaning") else ""
+                text.append(f"  {meant}“{heard}”", style="italic dim")
         else:
             text.append("✗ ", style=f"bold {BAD}")
             text.append(label)
@@ -70,7 +72,8 @@ def highlighted(transcript: str, concepts: Iterable[Mapping[str, Any]]) -> Text:
         span = concept.get("evidence")
         if concept.get("covered") and span:
             start, end = int(span[0]), int(span[1])
-            text.stylize(HIGHLIGHT, max(0, start), min(len(transcript), end))
+            style = MEANT if concept.get("by_meaning") else HIGHLIGHT
+            text.stylize(style, max(0, start), min(len(transcript), end))
     return text
 
 
