@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from audio.devices import explain_device_error, import_sounddevice
 from audio.ports import AudioError
-from audio.recorder import explain_device_error, import_sounddevice
 from audio.resample import Resampler
 from audio.wavfile import read_wav
 

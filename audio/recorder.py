@@ -10,32 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import queue
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from audio.block_sink import BlockSink
+from audio.devices import explain_device_error, find_device, import_sounddevice
 from audio.ports import SAMPLE_RATE, AudioError, BlockHandler, RecordingResult
-from audio.resample import Resampler, to_mono
-from audio.wavfile import IncrementalWavWriter
 
 log = logging.getLogger(__name__)
-
-PORTAUDIO_HINT = "install PortAudio: apt-get install libportaudio2 (or your OS's equivalent)"
-
-# Speech detection: a block is speech when its RMS is well above the adaptive noise floor.
-MIN_SPEECH_RMS = 0.005  # about -46 dBFS: never call anything quieter speech
-SPEECH_OVER_FLOOR = 3.2  # +10 dB over the noise floor
-FLOOR_RISE_DB_PER_S = 1.0  # the floor follows rising noise slowly, falling noise at once
-SPEECH_CONFIRM_S = 0.3  # voiced time needed before "speech started" (a click is not speech)
-CONFIRM_RESET_S = 1.0  # ...gathered without a gap longer than this
-METER_FLOOR_DB = -60.0  # the level meter maps -60..0 dBFS onto 0..1
 
 
 class RecordingError(AudioError):
@@ -44,114 +31,6 @@ class RecordingError(AudioError):
     def __init__(self, message: str, result: RecordingResult) -> None:
         super().__init__(message)
         self.result = result
-
-
-def meter_level(rms: float) -> float:
-    if rms <= 0:
-        return 0.0
-    db = 20 * math.log10(rms)
-    return min(1.0, max(0.0, (db - METER_FLOOR_DB) / -METER_FLOOR_DB))
-
-
-class BlockSink:
-    """Turns native-rate blocks into the 16 kHz WAV, level, ``on_block`` calls and stop reasons.
-
-    Not thread-safe by itself: one thread calls ``feed``/``close``; others may read
-    ``level``, ``elapsed_s`` and ``speech_started_s``.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        src_rate: int,
-        *,
-        silence_stop_s: float | None = None,
-        time_limit_s: float | None = None,
-        on_block: BlockHandler | None = None,
-    ) -> None:
-        self.path = Path(path)
-        self.silence_stop_s = silence_stop_s
-        self.time_limit_s = time_limit_s
-        self.on_block = on_block
-        self._resampler = Resampler(src_rate, SAMPLE_RATE)
-        self._writer = IncrementalWavWriter(self.path, SAMPLE_RATE)
-        self._limit_frames = (
-            None if time_limit_s is None else max(0, round(time_limit_s * SAMPLE_RATE))
-        )
-        self.level = 0.0
-        self.speech_started_s: float | None = None
-        self._floor: float | None = None
-        self._voiced_s = 0.0
-        self._candidate_start: float | None = None
-        self._last_voice_end = 0.0
-        self._on_block_failed = False
-
-    @property
-    def frames(self) -> int:
-        return self._writer.frames_written
-
-    @property
-    def elapsed_s(self) -> float:
-        return self.frames / SAMPLE_RATE
-
-    def feed(self, block: np.ndarray) -> str | None:
-        """Process one native-rate block; returns "silence" or "time_limit" when it should stop."""
-        out = self._resampler.process(to_mono(block))
-        return self._consume(out)
-
-    def _consume(self, out: np.ndarray) -> str | None:
-        if self._limit_frames is not None:
-            out = out[: max(0, self._limit_frames - self.frames)]
-        if out.size:
-            start_s = self.elapsed_s
-            self._writer.write(out)
-            self._detect(out, start_s)
-            if self.on_block is not None:
-                try:
-                    self.on_block(out)
-                except Exception:
-                    if not self._on_block_failed:  # keep recording; say it once
-                        log.exception("on_block handler failed; recording continues")
-                    self._on_block_failed = True
-        if self._limit_frames is not None and self.frames >= self._limit_frames:
-            return "time_limit"
-        if (
-            self.silence_stop_s is not None
-            and self.speech_started_s is not None
-            and self.elapsed_s - self._last_voice_end >= self.silence_stop_s
-        ):
-            return "silence"
-        return None
-
-    def _detect(self, out: np.ndarray, start_s: float) -> None:
-        rms = float(np.sqrt(np.mean(np.square(out, dtype=np.float64))))
-        self.level = meter_level(rms)
-        dur = out.size / SAMPLE_RATE
-        end_s = start_s + dur
-        floor = rms if self._floor is None else self._floor
-        voiced = rms > max(MIN_SPEECH_RMS, floor * SPEECH_OVER_FLOOR)
-        rise = 10 ** (FLOOR_RISE_DB_PER_S * dur / 20)
-        self._floor = rms if rms < floor else min(rms, floor * rise)
-        if voiced:
-            if self._candidate_start is None or start_s - self._last_voice_end > CONFIRM_RESET_S:
-                self._candidate_start, self._voiced_s = start_s, 0.0
-            self._voiced_s += dur
-            self._last_voice_end = end_s
-            if self.speech_started_s is None and self._voiced_s >= SPEECH_CONFIRM_S - 1e-9:
-                self.speech_started_s = self._candidate_start
-
-    def close(self, stopped_by: str) -> RecordingResult:
-        """Flush the resampler's tail (unless stopped by the time limit) and finish the WAV."""
-        if not self._writer.closed:
-            with contextlib.suppress(RuntimeError):
-                self._consume(self._resampler.flush())
-            self._writer.close()
-        return RecordingResult(
-            path=self.path,
-            duration_s=self.elapsed_s,
-            stopped_by=stopped_by,
-            speech_started_s=self.speech_started_s,
-        )
 
 
 class _End:
@@ -327,121 +206,6 @@ class QueueRecorder:
 
     def _stalled_message(self) -> str:
         return "the audio source stopped delivering audio"
-
-
-# --- sounddevice ---------------------------------------------------------------------------
-
-
-def import_sounddevice() -> ModuleType:
-    """Import sounddevice lazily so a missing PortAudio is an AudioError, not an ImportError."""
-    try:
-        import sounddevice
-    except (OSError, ImportError) as e:
-        raise AudioError(f"sound is unavailable ({e}); {PORTAUDIO_HINT}") from None
-    return sounddevice
-
-
-def refresh_devices() -> None:
-    """Re-scan the sound devices (PortAudio lists them once, when it starts)."""
-    sd = import_sounddevice()
-    sd._terminate()
-    sd._initialize()
-
-
-@dataclass(frozen=True)
-class InputDevice:
-    index: int
-    name: str
-    default_samplerate: float
-    channels: int
-    is_default: bool
-
-
-def _default_input_index(sd: Any) -> int | None:
-    try:
-        idx = sd.default.device[0]
-        if idx is None or idx < 0:
-            idx = sd.query_devices(kind="input")["index"]
-        return int(idx)
-    except Exception:
-        return None
-
-
-def list_input_devices() -> list[InputDevice]:
-    sd = import_sounddevice()
-    try:
-        devices = sd.query_devices()
-    except sd.PortAudioError as e:
-        raise AudioError(f"cannot list sound devices: {e}") from None
-    default = _default_input_index(sd)
-    return [
-        InputDevice(
-            index=int(d["index"]),
-            name=str(d["name"]),
-            default_samplerate=float(d["default_samplerate"]),
-            channels=int(d["max_input_channels"]),
-            is_default=int(d["index"]) == default,
-        )
-        for d in devices
-        if d["max_input_channels"] > 0
-    ]
-
-
-def _device_choices(devices: list[InputDevice]) -> str:
-    return "; ".join(f"{d.index}: {d.name}" for d in devices) or "none"
-
-
-def find_device(name_or_index: str | int | None) -> InputDevice:
-    """An input device by index, exact name, or unique case-insensitive name fragment.
-
-    ``None`` means the system default input.
-    """
-    devices = list_input_devices()
-    if not devices:
-        raise AudioError(
-            "no microphone found: plug one in or check the sound server "
-            "(e.g. `pactl info`), then list devices again"
-        )
-    if name_or_index is None:
-        for d in devices:
-            if d.is_default:
-                return d
-        raise AudioError(f"no default microphone; choose one of: {_device_choices(devices)}")
-    key = str(name_or_index).strip()
-    if key.lstrip("-").isdigit():
-        for d in devices:
-            if d.index == int(key):
-                return d
-        raise AudioError(
-            f"no input device with index {key}; choose one of: {_device_choices(devices)}"
-        )
-    exact = [d for d in devices if d.name.lower() == key.lower()]
-    if len(exact) == 1:
-        return exact[0]
-    matches = [d for d in devices if key.lower() in d.name.lower()]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise AudioError(
-            f"no input device matches {key!r}; choose one of: {_device_choices(devices)}"
-        )
-    raise AudioError(f"{key!r} matches several devices; choose one of: {_device_choices(matches)}")
-
-
-def explain_device_error(e: Exception, what: str) -> str:
-    """A PortAudio error -> one line that says what to do."""
-    text = str(e)
-    low = text.lower()
-    if "unavailable" in low or "busy" in low or "-9985" in low:
-        return (
-            f"{what} is busy or unavailable ({text}); "
-            "close other programs using it, or pick another device"
-        )
-    if any(k in low for k in ("invalid device", "-9996", "error querying device", "matching")):
-        return f"{what} does not exist ({text}); list the devices and pick another one"
-    if "sample rate" in low or "-9997" in low:
-        return f"{what} refuses every usual sample rate ({text}); pick another device"
-    return f"cannot open {what} ({text}); check it is plugged in, or pick another device"
 
 
 class SoundDeviceRecorder(QueueRecorder):

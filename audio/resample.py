@@ -58,10 +58,6 @@ class Resampler:
         # rational ratios have few distinct phases: precompute their filters
         self._table = self._weights(np.arange(self._up) / self._up) if self._up <= 4096 else None
 
-    @property
-    def latency_in_samples(self) -> int:
-        return 0 if self.passthrough else self._half
-
     def process(self, block: np.ndarray) -> np.ndarray:
         x = to_mono(block)
         if self._flushed:

@@ -46,7 +46,6 @@ FILLER_MIN_PER_100 = 1.5  # ...and this many per 100 words
 TOP_WORDS = 5
 TOP_WORD_MIN_COUNT = 2  # a word said once is not one of the "most used"
 
-HESITATIONS = ("um", "uh", "er", "erm", "ah", "hmm")
 ALWAYS_FILLERS = frozenset({"basically", "actually", "literally"})
 FILLER_PHRASES = frozenset({"you know", "sort of", "kind of", "i mean", "you see"})
 

@@ -17,16 +17,12 @@ from typing import Any, TextIO
 
 from questions.bank import Question
 from questions.errors import SimulatorError
-from simulator.history import (
-    SCHEMA_VERSION,
-    AttemptRow,
-    History,
-    SessionRow,
-    format_time,
-    parse_time,
-    save_cli_score,
-)
-from simulator.report import bar, show_progress
+from simulator import review_stats
+from simulator.drawing import bar
+from simulator.history import AttemptRow, History, SessionRow, save_cli_score
+from simulator.history_db import SCHEMA_VERSION
+from simulator.report import show_progress
+from simulator.timestamps import format_time, parse_time
 
 __all__ = ["register", "save_cli_score"]
 
@@ -85,7 +81,7 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
             return _history_question(history, args.question, args.json, out)
         sessions = history.sessions()
         attempts = history.attempts()
-        reviews = history.review()
+        reviews = review_stats.review(history)
     if args.json:
         data = {
             "sessions": [_session_json(s, attempts) for s in sessions],
@@ -111,7 +107,7 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _history_question(history: History, qid: str, as_json: bool, out: TextIO) -> int:
-    review = history.question_review(qid)
+    review = review_stats.question_review(history, qid)
     attempts = history.attempts(question_id=qid)
     if as_json:
         _dump(

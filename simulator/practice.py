@@ -18,9 +18,10 @@ from questions.bank import Question
 from questions.errors import SimulatorError
 from simulator import config
 from simulator.delivery import Delivery, analyse
+from simulator.drawing import bar
 from simulator.history import History
 from simulator.judge import judge
-from simulator.report import bar, render_coverage
+from simulator.report import render_coverage
 from simulator.schedule import due_questions
 from simulator.session import Answer, BackgroundModel, Session, choose_questions
 

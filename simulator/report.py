@@ -7,13 +7,7 @@ import textwrap
 
 from questions.bank import Question
 from questions.scoring import Coverage
-
-BAR_WIDTH = 20
-
-
-def bar(fraction: float, width: int = BAR_WIDTH) -> str:
-    filled = round(max(0.0, min(1.0, fraction)) * width)
-    return "█" * filled + "░" * (width - filled)
+from simulator.drawing import bar
 
 
 def show_progress(label: str, done: int, total: int, *, in_bytes: bool = False) -> None:

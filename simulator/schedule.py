@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from simulator.history import now_utc, parse_time
+from simulator.timestamps import now_utc, parse_time
 
 BOXES = 5
 PROMOTE_AT = 0.8

@@ -123,7 +123,7 @@ def cmd_doctor(args: argparse.Namespace, out: TextIO) -> int:
 
 def _doctor_audio() -> list[tuple[str, bool, str, str]]:
     try:
-        from audio.recorder import list_input_devices
+        from audio.devices import list_input_devices
 
         devices = list_input_devices()
     except SimulatorError as exc:
@@ -171,7 +171,7 @@ def _doctor_tts() -> list[tuple[str, bool, str, str]]:
 
 
 def _doctor_speaker() -> list[tuple[str, bool, str, str]]:
-    from audio.recorder import import_sounddevice
+    from audio.devices import import_sounddevice
 
     try:
         sd = import_sounddevice()

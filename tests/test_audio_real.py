@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from audio.devices import find_device, list_input_devices
 from audio.player import SoundDevicePlayer
 from audio.ports import SAMPLE_RATE, AudioError
-from audio.recorder import RecordingError, SoundDeviceRecorder, find_device, list_input_devices
+from audio.recorder import RecordingError, SoundDeviceRecorder
 from audio.tts import Pyttsx3Speaker, make_speaker
 from audio.wavfile import read_wav, read_wav_16k_mono
 

@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 import audio.tts as tts
+from audio.block_sink import BlockSink, meter_level
 from audio.fakes import ScriptedSpeaker, WavFedRecorder
 from audio.ports import SAMPLE_RATE, AudioError
-from audio.recorder import BlockSink, RecordingError, meter_level
+from audio.recorder import RecordingError
 from audio.resample import Resampler, resample, to_mono
 from audio.wavfile import IncrementalWavWriter, read_wav_16k_mono, write_wav
 from tests.waiting import wait_until
@@ -335,11 +336,11 @@ def test_failing_on_block_handler_does_not_stop_recording(tmp_path: Path) -> Non
 
 
 def test_missing_portaudio_is_an_audio_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from audio import recorder
+    from audio import devices, recorder
 
     monkeypatch.setitem(sys.modules, "sounddevice", None)  # import now raises ImportError
     with pytest.raises(AudioError, match="libportaudio2"):
-        recorder.list_input_devices()
+        devices.list_input_devices()
     with pytest.raises(AudioError, match="libportaudio2"):
         recorder.SoundDeviceRecorder().start(Path(os.devnull))
 

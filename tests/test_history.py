@@ -17,17 +17,16 @@ import pytest
 from models.transcriber import Transcript, Word
 from questions.bank import QuestionSet
 from questions.scoring import score
-from simulator import config, schedule
-from simulator.history import (
+from simulator import config, review_stats, schedule
+from simulator.drawing import sparkline
+from simulator.history import History, save_cli_score
+from simulator.history_db import (
     MIGRATIONS,
     SCHEMA_VERSION,
-    History,
     HistoryCorruptError,
     HistoryError,
     HistoryNewerError,
     UnknownSessionError,
-    save_cli_score,
-    sparkline,
 )
 from tests.answers import in_sentences
 
@@ -359,10 +358,10 @@ def test_review_data_and_sparkline(bank: QuestionSet) -> None:
         add(history, bank, sid, "beginner-01", GOOD, at=day + timedelta(days=1))
         add(history, bank, sid, "beginner-01", "never trust", at=day + timedelta(days=2))
         add(history, bank, sid, "intermediate-01", WEAK, at=day + timedelta(days=2))
-        review = history.question_review("beginner-01")
-        assert history.question_review("nope") is None
-        trends = history.section_trends(bank)
-        overall = history.review()
+        review = review_stats.question_review(history, "beginner-01")
+        assert review_stats.question_review(history, "nope") is None
+        trends = review_stats.section_trends(history, bank)
+        overall = review_stats.review(history)
     assert review is not None and len(review.coverages) == 3
     assert review.best == max(review.coverages) > review.last == review.coverages[-1]
     top_id, _, count = review.missed_most[0]

@@ -105,9 +105,9 @@ def main() -> int:
     if os.environ.get("RELIABILITY_NO_TTS"):
         sys.modules["pyttsx3"] = None  # type: ignore[assignment]
     if os.environ.get("RELIABILITY_NO_MIC"):
-        import audio.recorder
+        import audio.devices
 
-        audio.recorder.list_input_devices = lambda: []
+        audio.devices.list_input_devices = lambda: []
     if os.environ.get("RELIABILITY_TTY"):
         sys.stdin = _FakeTerminal(sys.stdin)  # type: ignore[assignment]
     if os.environ.get("RELIABILITY_HOLD_TRANSCRIPTION"):

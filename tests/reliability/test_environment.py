@@ -20,7 +20,7 @@ from audio.recorder import RecordingError
 from audio.wavfile import read_wav, write_wav
 from models import registry
 from simulator import cli
-from simulator import history as history_module
+from simulator import history_db as history_module
 from simulator.history import History
 from tests.reliability.conftest import Run, fill, one_line_error, run_cli, tone
 

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from simulator import review_stats
 from simulator.history import AttemptRow
 from simulator.tui.screens.common import Loaded, Services, WorkerFailed
 from simulator.tui.widgets.render import trend
@@ -161,7 +162,10 @@ class QuestionScreen(_HistoryScreen):
     def _load(self) -> None:
         h = self.services.history
         try:
-            data = (h.question_review(self.question_id), h.attempts(question_id=self.question_id))
+            data = (
+                review_stats.question_review(h, self.question_id),
+                h.attempts(question_id=self.question_id),
+            )
             self.post_message(Loaded("question", data))
         except Exception as exc:
             self.post_message(WorkerFailed(f"Cannot read the history: {exc}"))

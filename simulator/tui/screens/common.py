@@ -19,9 +19,6 @@ from simulator.history import History
 from simulator.schedule import due_questions
 from simulator.session import choose_questions
 
-ORDERS = ("weakest", "fixed", "shuffle")
-MODES = ("practice", "drill", "review")
-
 
 @dataclass
 class Services:

@@ -21,6 +21,7 @@ from textual.widgets import (
     Static,
 )
 
+from simulator import review_stats
 from simulator.history import SessionRow
 from simulator.tui.screens.common import Loaded, Services, WorkerFailed
 from simulator.tui.screens.review import session_label
@@ -78,7 +79,7 @@ class HomeScreen(Screen[None]):
         h = self.services.history
         try:
             recent = [s for s in h.sessions() if s.attempt_count][-6:][::-1]
-            trends = h.section_trends(self.services.questions)
+            trends = review_stats.section_trends(h, self.services.questions)
             self.post_message(Loaded("stats", (recent, trends)))
         except Exception as exc:
             self.post_message(WorkerFailed(f"Cannot read the history: {exc}"))

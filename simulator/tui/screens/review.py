@@ -13,7 +13,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
-from simulator.history import AttemptRow, QuestionReview, SessionRow, parse_time
+from simulator import review_stats
+from simulator.history import AttemptRow, SessionRow
+from simulator.review_stats import QuestionReview
+from simulator.timestamps import parse_time
 from simulator.tui.screens.common import Loaded, Services, WorkerFailed
 from simulator.tui.widgets.render import bar, level_colour, trend
 
@@ -77,7 +80,11 @@ class ReviewScreen(Screen[None]):
         h = self.services.history
         try:
             sessions = [s for s in h.sessions() if s.attempt_count][::-1]
-            data = (sessions, h.review(), h.section_trends(self.services.questions))
+            data = (
+                sessions,
+                review_stats.review(h),
+                review_stats.section_trends(h, self.services.questions),
+            )
             self.post_message(Loaded("overview", data))
         except Exception as exc:
             self.post_message(WorkerFailed(f"Cannot read the history: {exc}"))

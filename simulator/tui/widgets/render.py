@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.text import Text
 
-from simulator.history import sparkline
+from simulator.drawing import sparkline
 
 GOOD = "#2fa86a"
 MIDDLE = "#c98a12"
