@@ -9,13 +9,9 @@ from typing import Protocol
 
 import numpy as np
 
+from questions.errors import AudioError as AudioError  # the audio layer's error, re-exported
+
 SAMPLE_RATE = 16_000  # what the recorder delivers and Whisper expects: 16 kHz mono float32
-
-from questions.errors import SimulatorError  # noqa: E402
-
-
-class AudioError(SimulatorError):
-    """No device, a busy or unplugged device, an engine that is missing: say what to do."""
 
 
 class Speaker(Protocol):

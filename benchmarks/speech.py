@@ -1,9 +1,10 @@
 """Speech pipeline figures on answers spoken with espeak-ng: latency, speed, memory, recall.
 
-- latency: the audio goes through the Recorder interface (``WavFedRecorder``) at real-time
-  speed into the ``StreamingTranscriber``; "end to score" = from the recorder's stop (right
-  after the last word: the hardest case) to the score. "batch" = the same audio transcribed in
-  one go only after it ends, then scored.
+- latency: the answer goes through the round service as the app takes it: the Recorder
+  interface (``WavFedRecorder``) at real-time speed, streamed to the model, judged by term and
+  meaning, delivery measured, saved to SQLite. "end to score" = from the recorder's stop (right
+  after the last word: the hardest case) to the saved score, with its parts. "batch" = the same
+  audio transcribed in one go only after it ends, then scored.
 - recall: of the rubric concepts the scorer finds in the text that was spoken, the share it
   still finds in the transcript; with and without rubric biasing, and streamed.
 - fillers: how many of the spoken "um"s survive, with and without a disfluent prompt.
@@ -21,14 +22,25 @@ import time
 from pathlib import Path
 from typing import Any
 
-from audio.fakes import WavFedRecorder
+from audio.fakes import ScriptedSpeaker, WavFedRecorder
 from benchmarks.scoring import load_devset
 from models.registry import resolve_model
-from models.streaming import StreamingTranscriber, transcribe_streaming
+from models.streaming import transcribe_streaming
 from models.transcriber import WhisperTranscriber, load_audio
 from questions.bank import Question, QuestionSet, builtin_bank_paths
 from questions.scoring import score
 from simulator import config
+from simulator.history import History
+from simulator.judge import Judge
+from simulator.rounds import (
+    BackgroundModel,
+    Devices,
+    Round,
+    RoundConfig,
+    RoundPlan,
+    ScoredAnswer,
+    Timings,
+)
 
 PARTS = ("latency", "recall", "fillers")
 # One question per section, for the long answers timed at real-time speed.
@@ -48,6 +60,11 @@ def speak(text: str, path: Path, wpm: int = 165, voice: str = "en-us") -> Path:
 
 def _concepts(question: Question, text: str) -> set[str]:
     return {r.concept.id for r in score(question, text).covered}
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def _fillers(text: str) -> int:
@@ -71,6 +88,8 @@ class _Bench:
         self.transcriber.load()
         self.load_s = time.perf_counter() - began
         self.work = Path(tempfile.mkdtemp(prefix="bench-speech-"))
+        self.judge = Judge()
+        self.judge.score(self.questions.get("beginner-01"), "warm up")  # loads the meaning model
 
     def spoken(self, name: str, text: str) -> tuple[Path, Any]:
         wav = speak(text, self.work / f"{name}.wav")
@@ -80,6 +99,7 @@ class _Bench:
         """Long answers (>= 60 s): a question's strong, paraphrase and filler answers in a row."""
         ids = LONG_ANSWER_QUESTIONS[: 2 if self.quick else len(LONG_ANSWER_QUESTIONS)]
         streaming, batch, durations, rtfs = [], [], [], []
+        stages: list[Timings] = []
         for qid in ids:
             question = self.questions.get(qid)
             text = " ".join(
@@ -96,24 +116,41 @@ class _Bench:
             batch.append(time.perf_counter() - t0)
             rtfs.append(batch[-1] / durations[-1])
 
-            stream = StreamingTranscriber(self.transcriber, question.vocabulary())
-            recorder = WavFedRecorder(wav, speed=1.0, tail_silence_s=0.0)
-            recorder.start(self.work / f"{qid}-rec.wav", on_block=stream.feed)
-            recorder.wait(timeout=durations[-1] + 30)
-            ended = time.perf_counter()
-            score(question, stream.finish().text)
-            streaming.append(time.perf_counter() - ended)
+            answer = self._through_the_round(question, wav, durations[-1])
+            streaming.append(answer.ready_after_s)
+            stages.append(answer.timings)
         stream_median, batch_median = statistics.median(streaming), statistics.median(batch)
         return {
             "answers_timed": len(ids),
             "answer_audio_s": round(min(durations), 1),
             "answer_audio_s_mean": round(statistics.fmean(durations), 1),
             "streaming_end_to_score_s": round(stream_median, 3),
+            "streaming_end_to_score_s_p90": round(_percentile(streaming, 0.9), 3),
             "streaming_end_to_score_s_all": [round(x, 3) for x in streaming],
+            "end_to_score_parts_s": {
+                name: round(statistics.median(getattr(t, f"{name}_s") for t in stages), 3)
+                for name in ("last_words", "judging", "delivery", "saving")
+            },
             "batch_end_to_score_s": round(batch_median, 3),
             "streaming_over_batch": round(stream_median / batch_median, 3),
             "rtf": round(statistics.fmean(rtfs), 4),
         }
+
+    def _through_the_round(self, question: Question, wav: Path, seconds: float) -> ScoredAnswer:
+        """The answer as the app takes it: the round service records it (the WAV fed at
+        real-time speed), streams it to the model, judges it by term and meaning, and saves
+        it; ``ready_after_s`` runs from the recorder's stop to the saved score."""
+        recorder = WavFedRecorder(wav, speed=1.0, tail_silence_s=0.0)
+        devices = Devices(ScriptedSpeaker(), recorder, BackgroundModel(lambda: self.transcriber))
+        with History.open(self.work / "history.sqlite3") as history:
+            plan = RoundPlan("practice", (question,))
+            rnd = Round(
+                plan, RoundConfig.practice(), devices, history, self.judge, self.work / "rec"
+            )
+            answer = rnd.answer_by_voice(question)
+            rnd.close()
+        assert answer is not None, f"no answer recorded for {question.id} ({seconds:.0f} s)"
+        return answer
 
     def recall(self) -> dict[str, Any]:
         """Keyword recall over many shorter answers, spoken once, transcribed three ways."""

@@ -17,15 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from questions.errors import SimulatorError
+from questions.errors import ModelError
 
 Progress = Callable[[str, int, int], None]  # (what, done bytes, total bytes)
 CHUNK = 4 * 1024 * 1024
 SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
-
-
-class ModelError(SimulatorError):
-    """A model that is missing, incomplete or does not match its pinned hash."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from models.registry import ResolvedModel
-from questions.errors import SimulatorError
+from questions.errors import TranscriptionError
 
 SAMPLE_RATE = 16_000
 MAX_AUDIO_S = 30 * 60  # one answer; longer files are refused (memory and time)
@@ -34,10 +34,6 @@ _HALLUCINATIONS = re.compile(
     r"^\W*(thanks? (you )?for watching|thank you\.?|please subscribe|subtitles by|you)\W*$",
     re.IGNORECASE,
 )
-
-
-class TranscriptionError(SimulatorError):
-    """Audio that cannot be decoded or transcribed."""
 
 
 @dataclass(frozen=True)

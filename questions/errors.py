@@ -1,6 +1,8 @@
-"""The one base exception for problems a user can fix; every layer raises a subclass.
+"""The one error hierarchy: a base with a user-facing message, and one subclass per area.
 
-The CLI and TUI print ``str(error)`` as a single line; tracebacks are for logs only.
+It sits at the bottom of the layers (``questions`` imports nothing of the project), so every
+package raises these. The CLI and TUI print ``str(error)`` as a single line that says what to
+do; tracebacks are for logs only.
 """
 
 
@@ -14,3 +16,19 @@ class BankError(SimulatorError):
 
 class UnknownQuestionError(SimulatorError):
     """A question id that no loaded bank defines."""
+
+
+class AudioError(SimulatorError):
+    """No device, a busy or unplugged device, an engine that is missing: say what to do."""
+
+
+class ModelError(SimulatorError):
+    """A model that is missing, incomplete or does not match its pinned hash."""
+
+
+class TranscriptionError(SimulatorError):
+    """Audio that cannot be decoded or transcribed."""
+
+
+class HistoryError(SimulatorError):
+    """A problem with the history database."""

@@ -50,8 +50,8 @@ class Calibration:
 
 # Fitted by ``python -m benchmarks calibrate`` on the development sets (never the holdout).
 CALIBRATION = Calibration(
-    weights=(0.27, 3.464, 1.666, 1.526, -0.11, 2.511, -1.853, -0.985),
-    bias=-2.855,
+    weights=(0.169, 3.612, 1.678, 1.404, -0.017, 2.515, -1.825, -0.975),
+    bias=-2.908,
     threshold=0.42,
 )
 FEATURES = ("similarity", "hint_similarity", "word_overlap", "term_hit", "alignment", "margin",
@@ -228,6 +228,7 @@ class Meaning:
         tokens: Sequence[Token],
         term_hits: Sequence[bool],
         clauses: Sequence[int],
+        shielded: frozenset[int] = frozenset(),
     ) -> list[ConceptMeaning | None]:
         """For each concept, the best evidence by meaning (None when there is nothing to
         compare: an empty answer, or a concept without a text that has a vector)."""
@@ -272,7 +273,7 @@ class Meaning:
                     first=first,
                     last=last,
                     reference=ref.texts[row],
-                    negated=negated(tokens, clauses, first, last, ref.texts[row]),
+                    negated=negated(tokens, clauses, first, last, ref.texts[row], shielded),
                     features=features,
                 )
             )
@@ -329,6 +330,7 @@ _AFFIRMING = {
     ("not", "just"), ("not", "only"), ("no", "matter"), ("no", "longer"), ("dont", "matter"),
     ("doesnt", "matter"), ("never", "again"),
 }  # fmt: skip
+NEGATION_REACH = 5  # "we don't [really bother to] rotate": a negation this far back governs
 NEGATED_VERB_REACH = 3  # "rate limiting [is] not needed", "pickle scanning [really] isn't"
 NEGATED_VERBS = frozenset(
     {"not", "isnt", "arent", "wasnt", "werent", "dont", "doesnt", "didnt", "cant", "cannot",
@@ -365,20 +367,26 @@ def clause_ids(transcript: str, tokens: Sequence[Token]) -> list[int]:
 
 
 def negated(
-    tokens: Sequence[Token], clauses: Sequence[int], first: int, last: int, reference: str
+    tokens: Sequence[Token],
+    clauses: Sequence[int],
+    first: int,
+    last: int,
+    reference: str,
+    shielded: frozenset[int] = frozenset(),
 ) -> bool:
     """The clause denies what ``reference`` asserts, unless the reference itself is negative
-    ("never trust"). Denied: a negation earlier in the clause ("we don't really rotate the
-    keys", "no need to verify each request"), or a negated verb right after the words
-    ("rate limiting isn't needed"). Not denied: a negation that only qualifies something
-    later ("an isolated container with no network"), and "not just", "no matter",
-    "doesn't matter", "no longer", which affirm."""
+    ("never trust"). Denied: a negation shortly before the words, in their clause ("we don't
+    really rotate the keys", "no need to verify each request"), or a negated verb right after
+    them ("rate limiting isn't needed"). Not denied: a negation that only qualifies something
+    later ("an isolated container with no network"), one inside another point the answer
+    made (``shielded``: the "never" of "never trust, always verify"), and "not just", "no
+    matter", "doesn't matter", "no longer", which affirm."""
     if any(t.text in NEGATIONS for t in tokenize(reference)):
         return False
     begin = first
-    while begin > 0 and clauses[begin - 1] == clauses[first]:
+    while begin > max(0, first - NEGATION_REACH) and clauses[begin - 1] == clauses[first]:
         begin -= 1
-    if any(_negation(tokens, i) for i in range(begin, last + 1)):
+    if any(i not in shielded and _negation(tokens, i) for i in range(begin, last + 1)):
         return True
     after = range(last + 1, min(last + 1 + NEGATED_VERB_REACH, len(tokens)))
     return any(

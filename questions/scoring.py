@@ -14,6 +14,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from questions.bank import Concept, Question
+from questions.keyword_lists import LIST_NOTICE, reads_as_list
 from questions.meaning import NEGATIONS, Meaning, clause_ids, negated, sentence_ids
 from questions.normalize import STOPWORDS, Token, match_key, stem, tokenize
 
@@ -142,13 +143,14 @@ def score(question: Question, transcript: str, meaning: Meaning | None = None) -
     rubric = _rubric(question.concepts)
     tokens = tokenize(transcript)
     clauses = clause_ids(transcript, tokens)
-    found = _affirmed(question, rubric, tokens, clauses, transcript)
-    notice = LIST_NOTICE if _reads_as_list(rubric, tokens, clauses) else ""
+    found, shielded = _affirmed(question, rubric, tokens, clauses, transcript)
+    wanted = {term.keys for term in rubric.terms} | rubric.labels
+    notice = LIST_NOTICE if reads_as_list(tokens, clauses, wanted) else ""
     if notice:
         found = {}
     elif meaning is not None and tokens:
         hits = [i in found for i in range(len(question.concepts))]
-        for index, hit in enumerate(meaning.judge(question, tokens, hits, clauses)):
+        for index, hit in enumerate(meaning.judge(question, tokens, hits, clauses, shielded)):
             if index in found or hit is None or hit.negated:
                 continue
             if hit.probability >= meaning.calibration.threshold:
@@ -181,7 +183,7 @@ def lexical_hits(question: Question, transcript: str) -> list[bool]:
     """Which concepts a term earns, negated ones aside (what the meaning judge is told)."""
     tokens = tokenize(transcript)
     clauses = clause_ids(transcript, tokens)
-    found = _affirmed(question, _rubric(question.concepts), tokens, clauses, transcript)
+    found, _ = _affirmed(question, _rubric(question.concepts), tokens, clauses, transcript)
     return [i in found for i in range(len(question.concepts))]
 
 
@@ -191,9 +193,19 @@ def _affirmed(
     tokens: list[Token],
     clauses: list[int],
     transcript: str,
-) -> dict[int, ConceptResult]:
+) -> tuple[dict[int, ConceptResult], frozenset[int]]:
+    """The concepts terms earned and the clause does not deny, and the tokens of terms that
+    are negative themselves ("never trust"): their negation denies nothing else."""
     found = _lexical(question, rubric, tokens, transcript)
-    return {i: r for i, r in found.items() if not _negated_hit(tokens, clauses, r)}
+    shielded = frozenset(
+        i
+        for r in found.values()
+        if r.term and r.evidence and any(t.text in NEGATIONS for t in tokenize(r.term))
+        for i, t in enumerate(tokens)
+        if r.evidence[0] <= t.start and t.end <= r.evidence[1]
+    )
+    affirmed = {i: r for i, r in found.items() if not _negated_hit(tokens, clauses, r, shielded)}
+    return affirmed, shielded
 
 
 MAX_EVIDENCE_WORDS = 25
@@ -212,72 +224,16 @@ def _whole_clause(clauses: list[int], first: int, last: int) -> tuple[int, int]:
     return first, last
 
 
-LIST_NOTICE = (
-    "this reads as a list of keywords, not an answer: say what each point means and why, "
-    "in sentences"
-)
-LIST_MAX_FUNCTION_SHARE = 0.15  # spoken answers are 30-60 % such words; keyword lists 0-10 %
-# Words that hold a sentence together: articles, pronouns, prepositions, auxiliaries and the
-# commonest verbs. A keyword list has almost none of them.
-SENTENCE_WORDS = STOPWORDS | frozenset(
-    """
-    about above across after against along among around because before behind below beneath
-    beside between beyond but during except if inside near off onto out outside over past per
-    since though through throughout till toward towards under underneath unless until up upon
-    via when where whether while within without why
-    am im ive id ill youre were theyre thats theres its lets
-    get gets got getting give gives gave go goes going went make makes made making keep keeps
-    kept take takes took put puts use uses used using need needs needed want wants know think
-    mean means say said see look come comes came let tell told try tries tried
-    ask asks asked run runs ran set sets show shows find found work works worked
-    may might must shall here now too well really actually basically like
-    """.split()  # noqa: SIM905
-)
-LIST_MIN_TERM_SHARE = 0.8  # ...or nearly every word belongs to a rubric term
-LIST_MIN_WORDS = 6  # too short to tell a list from a terse sentence
-LIST_MIN_WORDS_FOR_TERMS = 10
-LIST_FRAGMENT_WORDS = 4  # a comma-separated piece this short, with no sentence word, is a keyword
-LIST_MIN_FRAGMENT_SHARE = 0.75
-
-
-def _reads_as_list(rubric: _Rubric, tokens: list[Token], clauses: list[int]) -> bool:
-    """True for a string of keywords rather than sentences ("zero trust, mTLS, least
-    privilege"): hardly any words that hold a sentence together, or nearly every word part
-    of a rubric term or label, or pieces that are all bare noun phrases."""
-    if len(tokens) < LIST_MIN_WORDS:
-        return False
-    function = sum(t.text in SENTENCE_WORDS for t in tokens) / len(tokens)
-    if function < LIST_MAX_FUNCTION_SHARE:
-        return True
-    pieces: dict[int, list[Token]] = {}
-    for token, clause in zip(tokens, clauses, strict=True):
-        pieces.setdefault(clause, []).append(token)
-    fragments = [
-        len(p) <= LIST_FRAGMENT_WORDS and not any(t.text in SENTENCE_WORDS for t in p)
-        for p in pieces.values()
-    ]
-    if len(fragments) >= 3 and sum(fragments) / len(fragments) >= LIST_MIN_FRAGMENT_SHARE:
-        return True
-    if len(tokens) < LIST_MIN_WORDS_FOR_TERMS:  # "Never trust, always verify: the edge is gone"
-        return False
-    keys = [t.key for t in tokens]
-    wanted = {term.keys for term in rubric.terms} | rubric.labels
-    inside = [False] * len(keys)
-    for size in {len(k) for k in wanted}:
-        for i in range(len(keys) - size + 1):
-            if tuple(keys[i : i + size]) in wanted:
-                inside[i : i + size] = [True] * size
-    return sum(inside) / len(keys) >= LIST_MIN_TERM_SHARE
-
-
-def _negated_hit(tokens: list[Token], clauses: list[int], result: ConceptResult) -> bool:
+def _negated_hit(
+    tokens: list[Token], clauses: list[int], result: ConceptResult, shielded: frozenset[int]
+) -> bool:
     """A term the answer denies: a negation in the clause of the matched words."""
     if result.evidence is None or result.term is None:
         return False
     start = result.evidence[0]
     first = next(i for i, t in enumerate(tokens) if t.start >= start)
     last = max(i for i, t in enumerate(tokens) if t.end <= result.evidence[1])
-    return negated(tokens, clauses, first, last, result.term)
+    return negated(tokens, clauses, first, last, result.term, shielded)
 
 
 def _lexical(

@@ -15,6 +15,7 @@ from questions.bank import Question, load_bank
 from questions.errors import SimulatorError
 from questions.importer import bank_toml, parse_prep
 from simulator import config
+from simulator.compose import Composition
 
 MAX_PREP_BYTES = 2 * 1024 * 1024
 
@@ -39,7 +40,7 @@ def register(sub: Any) -> None:
     imp.set_defaults(func=cmd_bank_import)
 
 
-def cmd_bank_validate(args: argparse.Namespace, out: TextIO) -> int:
+def cmd_bank_validate(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
     bank = load_bank(args.path)
     for warning in bank.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -75,7 +76,7 @@ def concepts_toml(question: Question) -> str:
     return "\n".join(lines) + "\n"
 
 
-def cmd_bank_import(args: argparse.Namespace, out: TextIO) -> int:
+def cmd_bank_import(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
     source = Path(args.file)
     text = _read_prep(source)
     imported = parse_prep(text, default_title=source.stem.replace("-", " ").replace("_", " "))

@@ -25,6 +25,7 @@ from models.transcriber import Transcript
 from questions.bank import Question, QuestionSet
 from questions.scoring import Coverage
 from simulator import config
+from simulator.delivery import Delivery
 from simulator.history_db import (
     DB_NAME,
     HistoryError,
@@ -33,11 +34,10 @@ from simulator.history_db import (
     open_database,
     unknown_session,
 )
-from simulator.judge import judge
+from simulator.judge import Judge
 from simulator.timestamps import format_time, local_date, parse_time
 
 MODES = ("practice", "drill", "cli", "review")
-
 
 
 # --- rows -------------------------------------------------------------------------------------
@@ -55,6 +55,18 @@ class SessionRow:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class NewAttempt:
+    """One scored answer to store. The stored text is ``coverage.transcript`` (what the
+    evidence spans index into); word timings, duration and model come from ``transcript``."""
+
+    question: Question
+    transcript: Transcript
+    coverage: Coverage
+    delivery: Delivery | None = None
+    audio_path: Path | None = None  # a recording in our folder, or a user's --audio file
 
 
 @dataclass(frozen=True)
@@ -189,36 +201,22 @@ class History:
     # attempts ---------------------------------------------------------------------------------
 
     def add_attempt(
-        self,
-        session_id: int,
-        question: Question,
-        transcript: Transcript | str,
-        coverage: Coverage,
-        delivery: dict[str, Any] | None = None,
-        audio_path: Path | str | None = None,
-        model: str | None = None,
-        *,
-        at: datetime | None = None,
+        self, session_id: int, attempt: NewAttempt, *, at: datetime | None = None
     ) -> int:
-        """Store one scored answer in its own transaction (committed before this returns).
-
-        The text stored is ``coverage.transcript``, the text its evidence spans index into;
-        word timings, duration and (by default) the model name come from ``transcript``.
-        """
-        if isinstance(transcript, str):
-            transcript = Transcript(transcript)
-        words = transcript.to_dict()["words"]
+        """Store one scored answer in its own transaction (committed before this returns)."""
+        transcript, coverage = attempt.transcript, attempt.coverage
+        path = attempt.audio_path
         values = (
             session_id,
-            question.id,
+            attempt.question.id,
             format_time(at),
             coverage.transcript,  # the text the evidence spans index into
-            _dumps(words),
+            _dumps(transcript.to_dict()["words"]),
             round(coverage.coverage, 4),
             _dumps(_concepts_of(coverage)),
-            None if delivery is None else _dumps(delivery),
-            None if audio_path is None else str(Path(audio_path).expanduser().absolute()),
-            model or transcript.model or None,
+            None if attempt.delivery is None else _dumps(attempt.delivery.to_dict()),
+            None if path is None else str(Path(path).expanduser().absolute()),
+            transcript.model or None,
             coverage.rubric_version,
             round(transcript.duration_s, 3) if transcript.duration_s else None,
         )
@@ -284,6 +282,7 @@ class History:
     def rescore(
         self,
         questions: QuestionSet | Iterable[Question],
+        judge: Judge,
         progress: Callable[[int, int], None] | None = None,
     ) -> int:
         """Score every stored transcript again with the current rubrics; return rows changed.
@@ -299,7 +298,7 @@ class History:
         for done, (aid, qid, text, old_cov, old_concepts, old_version) in enumerate(rows, 1):
             question = by_id.get(qid)
             if question is not None:
-                result = judge(question, text)
+                result = judge.score(question, text)
                 new = (
                     round(result.coverage, 4),
                     _dumps(_concepts_of(result)),
@@ -386,14 +385,7 @@ def _attempt(row: tuple[Any, ...]) -> AttemptRow:
     )
 
 
-def save_cli_score(
-    question: Question,
-    transcript_text: str | Transcript,
-    coverage: Coverage,
-    audio_path: Path | str | None = None,
-    model: str | None = None,
-    delivery: dict[str, Any] | None = None,
-) -> int:
+def save_cli_score(attempt: NewAttempt) -> int:
     """Store a ``score --save`` result; return the attempt id.
 
     CLI scores share one session of mode "cli" per bank and local calendar day, whose
@@ -401,10 +393,8 @@ def save_cli_score(
     it is referenced, never copied, and never deleted by ``history delete`` or ``purge``.
     """
     with History.open() as history:
-        session_id = _todays_cli_session(history, question.bank_id)
-        attempt_id = history.add_attempt(
-            session_id, question, transcript_text, coverage, delivery, audio_path, model
-        )
+        session_id = _todays_cli_session(history, attempt.question.bank_id)
+        attempt_id = history.add_attempt(session_id, attempt)
         history.end_session(session_id)
         return attempt_id
 

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from questions.bank import Question
 from questions.errors import SimulatorError
 from simulator import review_stats
+from simulator.compose import Composition
 from simulator.drawing import bar
 from simulator.history import AttemptRow, History, SessionRow, save_cli_score
 from simulator.history_db import SCHEMA_VERSION
@@ -75,8 +76,8 @@ def register(sub: Any) -> None:
 # --- history --------------------------------------------------------------------------------
 
 
-def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
-    with History.open() as history:
+def cmd_history(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
+    with app.open_history() as history:
         if args.question:
             return _history_question(history, args.question, args.json, out)
         sessions = history.sessions()
@@ -182,8 +183,8 @@ def confirm(question: str, yes: bool) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def cmd_history_delete(args: argparse.Namespace, out: TextIO) -> int:
-    with History.open() as history:
+def cmd_history_delete(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
+    with app.open_history() as history:
         session = history.session(args.session)
         what = f"Delete session {session.id} ({session.attempt_count} answers and recordings)?"
         if not confirm(what, args.yes):
@@ -194,8 +195,8 @@ def cmd_history_delete(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_history_purge(args: argparse.Namespace, out: TextIO) -> int:
-    with History.open() as history:
+def cmd_history_purge(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
+    with app.open_history() as history:
         total = len(history.sessions())
         what = f"Delete the whole history ({total} sessions) and every recording?"
         if not confirm(what, args.yes):
@@ -206,14 +207,11 @@ def cmd_history_purge(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_history_rescore(args: argparse.Namespace, out: TextIO) -> int:
-    from simulator.cli import load_questions
-
-    questions = load_questions(getattr(args, "bank", None))
-    with History.open() as history:
+def cmd_history_rescore(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
+    with app.open_history() as history:
         total = len(history.score_log())
         changed = history.rescore(
-            questions, lambda done, total: show_progress("rescoring", done, total)
+            app.questions, app.judge, lambda done, total: show_progress("rescoring", done, total)
         )
     out.write(f"Rescored {total} answer(s) with the current rubrics: {changed} changed.\n")
     return 0
@@ -222,11 +220,11 @@ def cmd_history_rescore(args: argparse.Namespace, out: TextIO) -> int:
 # --- export ---------------------------------------------------------------------------------
 
 
-def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    with History.open() as history:
+def cmd_export(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
+    with app.open_history() as history:
         sessions = _chosen_sessions(history, args.session, args.all)
         attempts = {s.id: history.attempts(session_id=s.id) for s in sessions}
-    questions = _questions(getattr(args, "bank", None))
+    questions = _questions(app)
     render = {"md": export_markdown, "json": export_json, "csv": export_csv}[args.format]
     text = render(sessions, attempts, questions)
     if args.output:
@@ -248,11 +246,10 @@ def _chosen_sessions(
     return sessions if everything else sessions[-1:]
 
 
-def _questions(bank: str | None) -> dict[str, Question]:
-    from simulator.cli import load_questions
-
+def _questions(app: Composition) -> dict[str, Question]:
+    """The questions to print beside the answers; an export works even if a bank is broken."""
     try:
-        return {q.id: q for q in load_questions(bank)}
+        return {q.id: q for q in app.questions}
     except SimulatorError:
         return {}
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
-from questions.errors import SimulatorError
+from questions.errors import HistoryError
 
 DB_NAME = "history.sqlite3"
 BUSY_TIMEOUT_S = 10.0
@@ -56,10 +56,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class HistoryError(SimulatorError):
-    """A problem with the history database."""
 
 
 class HistoryNewerError(HistoryError):

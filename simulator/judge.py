@@ -1,21 +1,47 @@
-"""The judge every part of the application scores with: terms plus meaning, loaded once."""
+"""The judge every part of the application scores with: terms, plus meaning once the
+word-embedding model is loaded (on first use, about 0.1 s; composition builds one judge)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from collections.abc import Callable
 
-from models.embeddings import load_meaning
 from questions.bank import Question
 from questions.meaning import Meaning
 from questions.scoring import Coverage, score
 
 
-@lru_cache(maxsize=1)
-def shared_meaning() -> Meaning:
-    """The word-embedding model, verified and loaded on first use (about 0.1 s)."""
+def _load_default() -> Meaning:
+    from models.embeddings import load_meaning
+
     return load_meaning()
 
 
-def judge(question: Question, transcript: str) -> Coverage:
-    """Coverage of ``question``'s rubric by ``transcript``, by term and by meaning."""
-    return score(question, transcript, shared_meaning())
+class Judge:
+    """Scores a transcript against a question's rubric, by term and by meaning.
+
+    ``load`` gives the meaning model (None: judge by terms only, as tests of the lexical
+    rules do); it is called once, on first use, by whichever thread scores first.
+    """
+
+    def __init__(self, load: Callable[[], Meaning | None] = _load_default) -> None:
+        self._load = load
+        self._meaning: Meaning | None = None
+        self._loaded = False
+        self._lock = threading.Lock()
+
+    @property
+    def meaning(self) -> Meaning | None:
+        with self._lock:
+            if not self._loaded:
+                self._meaning = self._load()
+                self._loaded = True
+            return self._meaning
+
+    def score(self, question: Question, transcript: str) -> Coverage:
+        return score(question, transcript, self.meaning)
+
+
+def terms_only() -> Judge:
+    """A judge without the meaning model (fast unit tests of everything around scoring)."""
+    return Judge(lambda: None)

@@ -1,10 +1,10 @@
-"""Review statistics over the history: each question's record and what it misses most, and
-coverage trends per section."""
+"""Review statistics over the history: each question's record and what it misses most,
+coverage trends per section, and the figures drills are compared on."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -79,4 +79,44 @@ def _review(question_id: str, attempts: list[AttemptRow]) -> QuestionReview:
         max(coverages),
         coverages[-1],
         [(cid, labels[cid], n) for cid, n in missed.most_common()],
+    )
+
+
+@dataclass(frozen=True)
+class DrillFigures:
+    """What a drill session is compared on."""
+
+    answers: int
+    mean_coverage: float
+    over_time: int
+    mean_first_word_s: float | None
+
+    @classmethod
+    def of(
+        cls, coverages: Sequence[float], over: Sequence[bool], first: Sequence[float | None]
+    ) -> DrillFigures | None:
+        if not coverages:
+            return None
+        known = [f for f in first if f is not None]
+        return cls(
+            len(coverages),
+            sum(coverages) / len(coverages),
+            sum(over),
+            sum(known) / len(known) if known else None,
+        )
+
+
+def previous_drill(history: History, current: int | None) -> DrillFigures | None:
+    """The most recent other drill session with answers, from the history (a DB read)."""
+    earlier = [
+        s for s in history.sessions() if s.mode == "drill" and s.id != current and s.attempt_count
+    ]
+    if not earlier:
+        return None
+    attempts = history.attempts(session_id=earlier[-1].id)
+    deliveries = [a.delivery or {} for a in attempts]
+    return DrillFigures.of(
+        [a.coverage for a in attempts],
+        [bool(d.get("over_time")) for d in deliveries],
+        [d.get("time_to_first_word_s") for d in deliveries],
     )

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from models.registry import KNOWN_MODELS, model_statuses, resolve_model
 from questions.errors import SimulatorError
 from simulator import config
+from simulator.compose import Composition
 from simulator.report import show_bytes_progress
 
 
@@ -45,7 +46,7 @@ def register(sub: Any) -> None:
     doctor.set_defaults(func=cmd_doctor)
 
 
-def cmd_models_list(args: argparse.Namespace, out: TextIO) -> int:
+def cmd_models_list(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
     statuses = model_statuses(config.paths().models_dir)
     if args.json:
         json.dump([s.__dict__ for s in statuses], out, indent=2)
@@ -64,7 +65,7 @@ def cmd_models_list(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_models_verify(args: argparse.Namespace, out: TextIO) -> int:
+def cmd_models_verify(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
     statuses = model_statuses(config.paths().models_dir, check=True, progress=show_bytes_progress)
     bad = 0
     for s in statuses:
@@ -78,19 +79,17 @@ def cmd_models_verify(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if bad else 0
 
 
-def cmd_models_install(args: argparse.Namespace, out: TextIO) -> int:
+def cmd_models_install(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
     model = resolve_model(args.name, config.paths().models_dir, progress=show_bytes_progress)
     out.write(f"{model.name}: ready and verified in {model.path}\n")
     return 0
 
 
-def cmd_transcribe(args: argparse.Namespace, out: TextIO) -> int:
-    from simulator.cli import build_transcriber, load_questions
-
+def cmd_transcribe(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
     vocabulary: list[str] = []
     if args.question:
-        vocabulary = load_questions(args.bank).get(args.question).vocabulary()
-    transcriber = build_transcriber(args)
+        vocabulary = app.questions.get(args.question).vocabulary()
+    transcriber = app.transcriber()
     transcript = transcriber.transcribe_file(Path(args.file), vocabulary)
     if args.json:
         json.dump(transcript.to_dict(), out, ensure_ascii=False)
@@ -103,10 +102,10 @@ def cmd_transcribe(args: argparse.Namespace, out: TextIO) -> int:
 # --- doctor -----------------------------------------------------------------------------------
 
 
-def cmd_doctor(args: argparse.Namespace, out: TextIO) -> int:
+def cmd_doctor(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
     rows: list[tuple[str, bool, str, str]] = []  # (check, ok, detail, fix)
     rows += _doctor_audio()
-    rows += _doctor_tts()
+    rows += _doctor_tts(app)
     rows += _doctor_speaker()
     rows += _doctor_models()
     rows += _doctor_data()
@@ -150,11 +149,8 @@ def _doctor_audio() -> list[tuple[str, bool, str, str]]:
     ]
 
 
-def _doctor_tts() -> list[tuple[str, bool, str, str]]:
-    from audio.tts import make_speaker
-
-    settings = config.Settings.load(config.paths().config_file)
-    speaker = make_speaker(settings.voice, settings.rate_wpm)
+def _doctor_tts(app: Composition) -> list[tuple[str, bool, str, str]]:
+    speaker = app.make_speaker(app.settings)
     try:
         if speaker.available:
             return [("text to speech", True, "pyttsx3 with espeak-ng", "")]

@@ -9,6 +9,4 @@ OPENERS = ("In my last role we relied on", "I would make sure we have", "The key
 
 def in_sentences(phrases: Iterable[str]) -> str:
     """Each phrase in a short sentence of its own: "In my last role we relied on mTLS. ..." """
-    return " ".join(
-        f"{OPENERS[i % len(OPENERS)]} {phrase}." for i, phrase in enumerate(phrases)
-    )
+    return " ".join(f"{OPENERS[i % len(OPENERS)]} {phrase}." for i, phrase in enumerate(phrases))

@@ -18,7 +18,17 @@ from audio.wavfile import read_wav_16k_mono
 from models.registry import resolve_model
 from models.transcriber import WhisperTranscriber
 from questions.bank import QuestionSet
-from simulator.session import BackgroundModel, Session
+from simulator.history import History
+from simulator.judge import Judge
+from simulator.rounds import (
+    BackgroundModel,
+    Devices,
+    Listening,
+    Round,
+    RoundConfig,
+    RoundEvent,
+    RoundPlan,
+)
 from tests.speech_fixtures import espeak_wav
 from tests.virtual_audio import VirtualAudio
 
@@ -41,26 +51,37 @@ def test_practice_question_end_to_end(
         lambda: WhisperTranscriber(resolve_model("tiny.en", tmp_path / "models"))
     )
     recorder = SoundDeviceRecorder(device=None, silence_stop_s=2.0)
-    session = Session(speaker, recorder, model, tmp_path / "recordings")
-    try:
-        began = time.monotonic()
-        assert session.ask(question) == ""
-        spoken_s = time.monotonic() - began
-        assert spoken_s > 2.0  # say() returned only once the question had been played
+    events: list[RoundEvent] = []
+    with History.open(tmp_path / "history.sqlite3") as history:
+        plan = RoundPlan("practice", (question,))
+        rnd = Round(
+            plan, RoundConfig.practice(), Devices(speaker, recorder, model), history, Judge(),
+            tmp_path / "recordings", on_event=events.append,
+        )  # fmt: skip
+        try:
+            began = time.monotonic()
+            assert rnd.ask(question) == ""
+            spoken_s = time.monotonic() - began
+            assert spoken_s > 2.0  # say() returned only once the question had been played
 
-        answer_wav = espeak_wav(ANSWER, tmp_path)
-        path = session.start_recording(question)
-        virtual_audio.play_into_mic(answer_wav)
-        result = recorder.wait(timeout=90)
-        assert result is not None and result.stopped_by == "silence"
-        answer = session.finish_recording(question, result)
-    finally:
-        speaker.close()
+            answer_wav = espeak_wav(ANSWER, tmp_path)
+            rnd.on_event = lambda event: (
+                events.append(event),
+                isinstance(event, Listening) and virtual_audio.play_into_mic(answer_wav),
+            )
+            answer = rnd.answer_by_voice(question)
+        finally:
+            rnd.close()
+        (stored,) = history.attempts()
 
-    recorded = read_wav_16k_mono(path)
+    assert answer is not None and answer.recording is not None
+    result = answer.recording
+    assert result.stopped_by == "silence"
+    recorded = read_wav_16k_mono(result.path)
     assert len(recorded) / 16000 == pytest.approx(result.duration_s, abs=0.2)
     assert result.duration_s > 8.0
     text = answer.transcript.text.lower()
     assert "mutual tls" in text or "mtls" in text, answer.transcript.text
     assert answer.coverage.coverage >= 0.5, answer.transcript.text
     assert answer.transcript.words and answer.transcript.words[0].start < 3.0
+    assert stored.id == answer.attempt_id and stored.audio_path == str(result.path)

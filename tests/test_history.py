@@ -19,7 +19,7 @@ from questions.bank import QuestionSet
 from questions.scoring import score
 from simulator import config, review_stats, schedule
 from simulator.drawing import sparkline
-from simulator.history import History, save_cli_score
+from simulator.history import History, NewAttempt, save_cli_score
 from simulator.history_db import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -28,7 +28,9 @@ from simulator.history_db import (
     HistoryNewerError,
     UnknownSessionError,
 )
+from simulator.judge import terms_only
 from tests.answers import in_sentences
+from tests.fakes import scored, some_delivery
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = (
@@ -42,9 +44,16 @@ def db_path() -> Path:
     return config.paths().data_dir / "history.sqlite3"
 
 
-def add(history: History, bank: QuestionSet, sid: int, qid: str, text: str, **kw: object) -> int:
-    question = bank.get(qid)
-    return history.add_attempt(sid, question, text, score(question, text), **kw)  # type: ignore[arg-type]
+def add(
+    history: History,
+    bank: QuestionSet,
+    sid: int,
+    qid: str,
+    text: str,
+    audio_path: Path | None = None,
+    at: datetime | None = None,
+) -> int:
+    return history.add_attempt(sid, scored(bank.get(qid), text, audio_path=audio_path), at=at)
 
 
 def run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -70,7 +79,9 @@ def test_round_trip_of_a_session_and_an_attempt(bank: QuestionSet, tmp_path: Pat
     with History.open() as history:
         assert history.path == db_path() and history.schema_version == SCHEMA_VERSION
         sid = history.start_session("practice", question.bank_id)
-        aid = history.add_attempt(sid, question, transcript, coverage, {"wpm": 140.0}, audio)
+        delivery = some_delivery(words_per_minute=140.0)
+        attempt = NewAttempt(question, transcript, coverage, delivery, audio)
+        aid = history.add_attempt(sid, attempt)
         history.end_session(sid)
     with History.open() as history:
         row = history.attempt(aid)
@@ -79,7 +90,7 @@ def test_round_trip_of_a_session_and_an_attempt(bank: QuestionSet, tmp_path: Pat
     assert row.transcript == GOOD and row.coverage == round(coverage.coverage, 4)
     assert row.words[1] == {"text": "trust", "start": 0.8, "end": 1.1, "probability": 0.95}
     assert row.concepts == coverage.to_dict()["concepts"]
-    assert row.delivery == {"wpm": 140.0} and row.audio_path == str(audio)
+    assert row.delivery == delivery.to_dict() and row.audio_path == str(audio)
     assert row.model == "tiny.en" and row.duration_s == 12.5
     assert row.rubric_version == question.rubric_version
     assert session.mode == "practice" and session.ended_at and session.attempt_count == 1
@@ -132,7 +143,7 @@ def test_migrates_a_version_1_database(bank: QuestionSet) -> None:
         assert history.attempt(new).rubric_version == bank.get("beginner-01").rubric_version
         indexes = {r[0] for r in history._read("SELECT name FROM sqlite_master")}
         assert {"attempts_by_session", "attempts_by_question"} <= indexes
-        assert history.rescore(bank) == 1  # the old row gets the current rubric
+        assert history.rescore(bank, terms_only()) == 1  # the old row gets the current rubric
 
 
 def test_newer_schema_is_refused_and_left_untouched() -> None:
@@ -188,14 +199,14 @@ def test_damaged_pages_fail_the_integrity_check(bank: QuestionSet) -> None:
 CRASH = """
     import os, signal, sys
     from questions.bank import QuestionSet, builtin_bank_paths
-    from questions.scoring import score
     from simulator.history import History
+    from tests.fakes import scored
     q = QuestionSet.from_paths(builtin_bank_paths()).get("beginner-01")
     h = History.open(sys.argv[1])
     sid = h.start_session("practice", q.bank_id)
     for i in range(int(sys.argv[2])):
         text = f"answer {i}: never trust, always verify"
-        h.add_attempt(sid, q, text, score(q, text))
+        h.add_attempt(sid, scored(q, text))
     h._conn.execute("BEGIN IMMEDIATE")  # attempt N+1 is being written when the process dies
     h._conn.execute(
         "INSERT INTO attempts (session_id, question_id, created_at, transcript, coverage) "
@@ -233,8 +244,8 @@ WRITER = """
     import sys, time
     from pathlib import Path
     from questions.bank import QuestionSet, builtin_bank_paths
-    from questions.scoring import score
     from simulator.history import History
+    from tests.fakes import scored
     q = QuestionSet.from_paths(builtin_bank_paths()).get("beginner-01")
     go = Path(sys.argv[2])
     while not go.exists():
@@ -243,7 +254,7 @@ WRITER = """
     sid = h.start_session("drill", sys.argv[3])
     for i in range(25):
         text = f"{sys.argv[3]} {i}"
-        h.add_attempt(sid, q, text, score(q, text))
+        h.add_attempt(sid, scored(q, text))
     h.end_session(sid)
     h.close()
 """
@@ -337,16 +348,17 @@ def test_rescore_applies_the_current_rubric(bank: QuestionSet) -> None:
     seen: list[tuple[int, int]] = []
     with History.open() as history:
         sid = history.start_session("practice")
-        old = history.add_attempt(sid, older, GOOD, score(older, GOOD))
+        old = history.add_attempt(sid, scored(older, GOOD))
         add(history, bank, sid, "beginner-02", GOOD)
         retired = dataclasses.replace(older, id="retired-01")  # no longer in any bank
-        history.add_attempt(sid, retired, GOOD, score(retired, GOOD))
-        assert history.rescore(bank, lambda done, total: seen.append((done, total))) == 1
+        history.add_attempt(sid, scored(retired, GOOD))
+        judge = terms_only()
+        assert history.rescore(bank, judge, lambda done, total: seen.append((done, total))) == 1
         row = history.attempt(old)
         assert row.rubric_version == current.rubric_version
         assert len(row.concepts) == len(current.concepts)
         assert row.coverage == round(score(current, GOOD).coverage, 4)
-        assert history.rescore(bank) == 0
+        assert history.rescore(bank, judge) == 0
     assert seen == [(1, 3), (2, 3), (3, 3)]
 
 
@@ -383,7 +395,7 @@ def test_schedule_is_weakest_and_most_overdue_first(bank: QuestionSet) -> None:
     def answer(qid: str, day: int, good: bool = True) -> None:
         question = bank.get(qid)
         text = in_sentences(c.terms[0] for c in question.concepts) if good else WEAK
-        history.add_attempt(sid, question, text, score(question, text), at=on(day))
+        history.add_attempt(sid, scored(question, text), at=on(day))
 
     with History.open() as history:
         sid = history.start_session("drill")
@@ -416,14 +428,16 @@ def history_stub(log: list[tuple[str, str, float]]) -> schedule.ScoreSource:
 
 def test_save_cli_score_shares_one_session_a_day(bank: QuestionSet) -> None:
     question = bank.get("beginner-01")
-    first = save_cli_score(question, GOOD, score(question, GOOD))
+    first = save_cli_score(scored(question, GOOD))
+    delivery = some_delivery(words_per_minute=120.0)
+    spoken = Transcript(WEAK, model="tiny.en")
     second = save_cli_score(
-        question, WEAK, score(question, WEAK), "/tmp/x.wav", "tiny.en", {"wpm": 120}
+        NewAttempt(question, spoken, score(question, WEAK), delivery, Path("/tmp/x.wav"))
     )
     with History.open() as history:
         (session,) = history.sessions()
         row = history.attempt(second)
     assert second > first and session.mode == "cli" and session.attempt_count == 2
     assert session.bank_id == "zero-trust-ai" and session.ended_at
-    assert row.model == "tiny.en" and row.delivery == {"wpm": 120}
+    assert row.model == "tiny.en" and row.delivery == delivery.to_dict()
     assert row.audio_path == "/tmp/x.wav"

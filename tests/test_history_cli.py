@@ -8,30 +8,16 @@ import json
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from questions.bank import QuestionSet
-from questions.scoring import score
 from simulator import cli, history_cli
 from simulator.history import History
+from tests.fakes import scored, some_delivery
 
-DELIVERY = {"words_per_minute": 151.234, "comments": ["Good pace: 151 words a minute."]}
+DELIVERY = some_delivery(words_per_minute=151.234, comments=("Good pace: 151 words a minute.",))
 TEXT = "We never trust, always verify: see NIST SP 800-207, and give each user least privilege."
-
-
-@pytest.fixture(autouse=True)
-def history_commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Register the commands even before cli.py calls history_cli.register itself."""
-    original = cli._add_speech_commands
-
-    def add(sub: Any) -> None:
-        original(sub)
-        if "history" not in sub.choices:
-            history_cli.register(sub)
-
-    monkeypatch.setattr(cli, "_add_speech_commands", add)
 
 
 @pytest.fixture
@@ -39,10 +25,10 @@ def stored(bank: QuestionSet) -> Iterator[dict[str, int]]:
     q1, q2 = bank.get("beginner-01"), bank.get("beginner-02")
     with History.open() as history:
         first = history.start_session("practice", "zero-trust-ai")
-        a1 = history.add_attempt(first, q1, TEXT, score(q1, TEXT), DELIVERY)
+        a1 = history.add_attempt(first, scored(q1, TEXT, delivery=DELIVERY))
         history.end_session(first)
         second = history.start_session("drill", "zero-trust-ai")
-        a2 = history.add_attempt(second, q2, "=1+1 um", score(q2, "=1+1 um"))
+        a2 = history.add_attempt(second, scored(q2, "=1+1 um"))
     yield {"first": first, "second": second, "a1": a1, "a2": a2}
 
 
@@ -65,7 +51,7 @@ def test_history_table_and_json(capsys: pytest.CaptureFixture[str], stored: dict
     code, out, _ = run(capsys, "history", "--json")
     data = json.loads(out)
     assert [s["id"] for s in data["sessions"]] == [stored["first"], stored["second"]]
-    assert data["sessions"][0]["attempts"][0]["delivery"] == DELIVERY
+    assert data["sessions"][0]["attempts"][0]["delivery"] == DELIVERY.to_dict()
     code, out, _ = run(capsys, "history", "--question", "beginner-01")
     assert code == 0 and out.startswith("beginner-01") and "Missed most often" in out
     code, out, _ = run(capsys, "history", "--question", "beginner-01", "--json")
@@ -123,7 +109,7 @@ def test_export_markdown(
     assert question.prompt in out and f"**Hint:** {question.hint}" in out
     assert "**never trust, always verify**" in out and "**least privilege**" in out
     assert "**NIST SP 800-207**" in out
-    assert "**Missed:**" in out and "**Coverage:**" in out and "- words per minute: 151.23" in out
+    assert "**Missed:**" in out and "**Coverage:**" in out and "- words per minute: 151.20" in out
     assert "- Good pace: 151 words a minute." in out
     assert "Session 2" not in out
     code, out, _ = run(capsys, "export", "--format", "md")  # latest session by default
@@ -146,7 +132,7 @@ def test_export_json_and_csv_to_files(
     assert [r["attempt_id"] for r in rows] == [str(stored["a1"]), str(stored["a2"])]
     assert rows[0]["transcript"] == TEXT and "least-privilege" in rows[0]["covered"]
     assert rows[1]["transcript"] == "'=1+1 um"  # never a spreadsheet formula
-    assert json.loads(rows[0]["delivery_json"]) == DELIVERY
+    assert json.loads(rows[0]["delivery_json"]) == DELIVERY.to_dict()
 
 
 def test_mark_terms_merges_and_escapes() -> None:

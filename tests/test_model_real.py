@@ -137,8 +137,9 @@ def _cli(*args: str, network: bool = True) -> subprocess.CompletedProcess[str]:
 def test_cli_score_audio_with_the_network_cut(speech_dir: Path) -> None:
     assert shutil.which("unshare"), "util-linux unshare is needed to cut the network"
     wav = espeak_wav(STRONG, speech_dir)
-    result = _cli("score", "--question", "beginner-01", "--audio", str(wav), "--json",
-                  network=False)
+    result = _cli(
+        "score", "--question", "beginner-01", "--audio", str(wav), "--json", network=False
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["coverage"] >= 0.6 and data["model"] == "tiny.en"

@@ -1,4 +1,3 @@
-
 import pytest
 
 from questions.bank import Concept, Question, QuestionSet

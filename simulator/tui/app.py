@@ -1,29 +1,21 @@
 """The Textual application: injected services, mode switching, command palette, and
-``run_tui``, which wires the real adapters (espeak, the microphone, Whisper, SQLite)."""
+``run_tui``, which runs it on the composed adapters (``simulator.compose``)."""
 
 from __future__ import annotations
 
-import argparse
-import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
-from audio.ports import Player, Recorder, Speaker
-from models.transcriber import Transcriber
-from questions.bank import QuestionSet
-from simulator import config
-from simulator.config import Settings
-from simulator.history import History
-from simulator.tui.screens.common import Loaded, RoundPlan, Services, WorkerFailed, plan_round
+from simulator.compose import Composition
+from simulator.rounds import RoundPlan, plan_round
+from simulator.tui.screens.common import Loaded, Services, WorkerFailed
 from simulator.tui.screens.drill import DrillScreen
 from simulator.tui.screens.help import HelpScreen
 from simulator.tui.screens.home import HomeScreen
@@ -71,40 +63,15 @@ class InterviewApp(App[int]):
 
     def __init__(
         self,
+        services: Services,
         *,
-        questions: QuestionSet,
-        history: History,
-        settings: Settings,
-        speaker_factory: Callable[[Settings], Speaker],
-        recorder_factory: Callable[[Settings], Recorder | None],
-        transcriber_loader: Callable[[Settings], Transcriber],
-        player_factory: Callable[[], Player] | None = None,
-        list_devices: Callable[[], list[tuple[str, str]]] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        settings_path: Path | None = None,
-        recordings_dir: Path | None = None,
-        detect_speech: Callable[[np.ndarray], list[tuple[int, int]]] | None = None,
         mode: str | None = None,
         sections: Sequence[str] = (),
         count: int | None = 5,
         order: str = "weakest",
     ) -> None:
         super().__init__()
-        paths = config.paths()
-        self.services = Services(
-            questions=questions,
-            history=history,
-            settings=settings,
-            settings_path=settings_path or paths.config_file,
-            recordings_dir=recordings_dir or history.recordings_dir,
-            make_speaker=speaker_factory,
-            make_recorder=recorder_factory,
-            load_transcriber=transcriber_loader,
-            make_player=player_factory,
-            list_devices=list_devices or (lambda: []),
-            clock=clock,
-            detect_speech=detect_speech,
-        )
+        self.services = services
         self.initial = (mode, {"sections": list(sections), "count": count, "order": order})
 
     def get_default_screen(self) -> Screen[Any]:
@@ -141,7 +108,9 @@ class InterviewApp(App[int]):
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def _plan(self, mode: str, sections: tuple[str, ...], count: int | None, order: str) -> None:
         try:  # "weakest" reads the history
-            plan = plan_round(self.services, mode, sections, count, order)
+            wanted = set(sections)
+            pool = [q for q in self.services.questions if not wanted or q.section in wanted]
+            plan = plan_round(pool, self.services.history, mode, count, order)
             self.post_message(Loaded("plan", plan))
         except Exception as exc:
             self.post_message(WorkerFailed(f"Cannot choose the questions: {exc}"))
@@ -174,70 +143,22 @@ class InterviewApp(App[int]):
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
 
-def run_tui(args: argparse.Namespace, mode: str | None = None) -> int:
-    """Start the full-screen interface with the real adapters (called by ``simulator.cli``).
-
-    ``args`` may carry ``bank``, ``model``, ``typed``, ``section``, ``count`` and ``order``
-    (as ``interview-sim practice`` has them); ``mode`` opens practice, drill or review at once.
-    """
-    from audio.ports import AudioError
-    from simulator.cli import build_transcriber, load_questions
-
-    settings_path = config.paths().config_file
-    settings = Settings.load(settings_path)
-    questions = load_questions(getattr(args, "bank", None))
-    section = getattr(args, "section", None)
-    sections = sorted({q.section for q in questions.in_section(section)}) if section else []
-    typed = bool(getattr(args, "typed", False))
-
-    def make_speaker(s: Settings) -> Speaker:
-        from audio.tts import make_speaker as real_speaker
-
-        return real_speaker(s.voice, s.rate_wpm)
-
-    def make_recorder(s: Settings) -> Recorder | None:
-        if typed:
-            raise AudioError("asked for with --typed")
-        from audio.recorder import SoundDeviceRecorder, find_device
-
-        find_device(s.input_device)  # AudioError with the reason when there is no microphone
-        return SoundDeviceRecorder(s.input_device, s.silence_stop_s or None)
-
-    def load_transcriber(s: Settings) -> Transcriber:
-        return build_transcriber(args)  # type: ignore[no-any-return]
-
-    def make_player() -> Player:
-        from audio.player import SoundDevicePlayer
-
-        return SoundDevicePlayer()
-
-    def list_devices() -> list[tuple[str, str]]:
-        from audio.recorder import list_input_devices
-
-        return [
-            (f"{d.name}{' (default)' if d.is_default else ''}", d.name)
-            for d in list_input_devices()
-        ]
-
-    history = History.open()
-    try:
-        app = InterviewApp(
-            questions=questions,
-            history=history,
-            settings=settings,
-            speaker_factory=make_speaker,
-            recorder_factory=make_recorder,
-            transcriber_loader=load_transcriber,
-            player_factory=make_player,
-            list_devices=list_devices,
-            settings_path=settings_path,
-            recordings_dir=config.paths().recordings_dir,
+def run_tui(
+    app: Composition,
+    mode: str | None = None,
+    sections: Sequence[str] = (),
+    count: int | None = None,
+    order: str = "weakest",
+) -> int:
+    """Start the full-screen interface on the composed adapters; ``mode`` opens practice,
+    drill or review at once (as ``interview-sim practice`` and friends do)."""
+    with app.open_history() as history:
+        tui = InterviewApp(
+            Services.of(app, history),
             mode=mode,
             sections=sections,
-            count=getattr(args, "count", None) or 5,
-            order=getattr(args, "order", None) or "weakest",
+            count=count or 5,
+            order=order,
         )
-        app.run()
-    finally:
-        history.close()
-    return int(app.return_code or 0)
+        tui.run()
+    return int(tui.return_code or 0)

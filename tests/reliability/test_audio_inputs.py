@@ -17,6 +17,7 @@ from audio.wavfile import read_wav
 from models.registry import resolve_model
 from models.transcriber import MAX_AUDIO_S, WhisperTranscriber
 from simulator import cli
+from simulator.compose import Composition
 from tests.reliability.conftest import STRONG, one_line_error, run_cli, tone
 from tests.speech_fixtures import espeak_wav
 
@@ -121,7 +122,7 @@ def via_cli(
     transcriber: WhisperTranscriber, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> Iterator[object]:
     """``score --audio FILE --json`` through the CLI, sharing one loaded model."""
-    monkeypatch.setattr(cli, "build_transcriber", lambda args: transcriber)
+    monkeypatch.setattr(Composition, "transcriber", lambda self: transcriber)
 
     def score_file(path: Path) -> dict[str, object]:
         code = cli.main(["score", "--question", "beginner-01", "--audio", str(path), "--json"])

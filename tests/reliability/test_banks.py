@@ -94,9 +94,7 @@ def test_ten_megabyte_bank_is_refused_at_once(
     refused(capsys, path, "10 MB is too large", f"limit {MAX_BANK_BYTES // 2**20} MB", "split")
 
 
-def test_bank_at_the_size_limit_loads(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_bank_at_the_size_limit_loads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     body = GOOD.split("[[questions]]", 1)[1]
     parts, size, n = [GOOD], len(GOOD), 2
     while True:

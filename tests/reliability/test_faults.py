@@ -34,15 +34,15 @@ threading.Event().wait()
 
 WRITE = """
 from questions.bank import QuestionSet, builtin_bank_paths
-from questions.scoring import score
 from simulator.history import History
+from tests.fakes import scored, some_delivery
 question = QuestionSet.from_paths(builtin_bank_paths()).get("beginner-01")
 text = "never trust, always verify; least privilege " * 40
-coverage = score(question, text)
+attempt = scored(question, text, delivery=some_delivery(words=1))
 history = History.open()
 session = history.start_session("practice", question.bank_id)
 while True:
-    print(history.add_attempt(session, question, text, coverage, {"words": 1}), flush=True)
+    print(history.add_attempt(session, attempt), flush=True)
 """
 
 

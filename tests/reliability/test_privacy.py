@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from audio.wavfile import IncrementalWavWriter
-from questions.scoring import score
 from simulator import cli
+from simulator.compose import load_questions
 from simulator.history import History
+from tests.fakes import scored
 from tests.reliability.conftest import ROOT, STRONG, run_cli
 from tests.speech_fixtures import espeak_wav
 
@@ -144,8 +145,8 @@ def test_purge_really_deletes_audio_and_transcripts(
             wav = recordings / f"2026010{n}-120000-beginner-01.wav"
             with IncrementalWavWriter(wav) as writer:
                 writer.write(np.full(1600, 0.1, np.float32))
-            question = cli.load_questions(None).get("beginner-01")
-            history.add_attempt(session, question, secret, score(question, secret), None, wav)
+            question = load_questions(None).get("beginner-01")
+            history.add_attempt(session, scored(question, secret, audio_path=wav))
     data = isolated_home / "data"
     stored = b"".join(p.read_bytes() for p in data.rglob("history.sqlite3*"))
     assert secret.encode() in stored  # it was really there

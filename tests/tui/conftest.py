@@ -16,11 +16,12 @@ from textual.pilot import Pilot
 from audio.fakes import ScriptedSpeaker, WavFedRecorder
 from audio.ports import AudioError
 from questions.bank import QuestionSet
-from questions.scoring import score
 from simulator.config import Settings
 from simulator.history import History
+from simulator.judge import terms_only
 from simulator.tui.app import InterviewApp
-from tests.test_session import ScriptedTranscriber, loud_spans, tone_wav
+from simulator.tui.screens.common import Services
+from tests.fakes import ScriptedTranscriber, loud_spans, scored, some_delivery, tone_wav
 
 ANSWER = (
     "Zero trust means never trust always verify because the network perimeter is gone "
@@ -104,21 +105,22 @@ def rig_factory(
             rig.recorders.append(made)
             return made
 
-        app = InterviewApp(
-            questions=bank,
+        services = Services(
+            load_questions=lambda: bank,
             history=history,
             settings=rig.settings,
-            speaker_factory=lambda s: rig.speaker,
-            recorder_factory=recorder,
-            transcriber_loader=lambda s: ScriptedTranscriber(answer),
-            player_factory=lambda: rig.player,
-            list_devices=lambda: [("USB mic (default)", "USB mic"), ("Laptop mic", "Laptop mic")],
-            clock=rig.clock,
             settings_path=tmp_path / "config" / "config.toml",
             recordings_dir=tmp_path / "recordings",
+            judge=terms_only(),
+            make_speaker=lambda s: rig.speaker,
+            make_recorder=recorder,
+            load_transcriber=lambda s: ScriptedTranscriber(answer),
+            make_player=lambda: rig.player,
+            list_devices=lambda: [("USB mic (default)", "USB mic"), ("Laptop mic", "Laptop mic")],
+            clock=rig.clock,
             detect_speech=loud_spans,
-            **app_kwargs,
         )
+        app = InterviewApp(services, **app_kwargs)
         return app, rig
 
     yield make
@@ -159,18 +161,13 @@ def seed_history(history: History, bank: QuestionSet) -> None:
         sid = history.start_session(mode, "zero-trust-ai", at=at)
         for k, (qid, text) in enumerate(zip(ids, texts, strict=True)):
             question = bank.get(qid)
-            delivery = {
-                "comments": ["Good pace: 140 words a minute."],
-                "over_time": False,
-                "time_to_first_word_s": 1.5 + k,
-            }
+            delivery = some_delivery(
+                comments=("Good pace: 140 words a minute.",),
+                over_time=False,
+                time_to_first_word_s=1.5 + k,
+            )
             history.add_attempt(
-                sid,
-                question,
-                text,
-                score(question, text),
-                delivery,
-                at=at + timedelta(minutes=k + 1),
+                sid, scored(question, text, delivery=delivery), at=at + timedelta(minutes=k + 1)
             )
         history.end_session(sid, at=at + timedelta(minutes=10))
 

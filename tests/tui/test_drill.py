@@ -9,8 +9,8 @@ import pytest
 
 from questions.bank import QuestionSet
 from simulator.config import Settings
-from simulator.tui.screens.common import RoundPlan
-from simulator.tui.screens.drill import ADVANCE_AFTER_S, DrillScreen
+from simulator.rounds import ADVANCE_AFTER_S, RoundPlan
+from simulator.tui.screens.drill import DrillScreen
 from simulator.tui.screens.summary import SummaryScreen
 from tests.tui.conftest import plain, seed_history, wait_for
 

@@ -17,7 +17,9 @@ from models.transcriber import WhisperTranscriber
 from questions.bank import QuestionSet
 from simulator.config import Settings
 from simulator.history import History
+from simulator.judge import Judge
 from simulator.tui.app import InterviewApp
+from simulator.tui.screens.common import Services
 from simulator.tui.screens.practice import PracticeScreen
 from tests.speech_fixtures import espeak_wav
 from tests.test_model_real import STRONG
@@ -34,17 +36,19 @@ async def test_practice_round_on_the_virtual_sound_card(
     assert isinstance(speaker, Pyttsx3Speaker), getattr(speaker, "reason", "")
     history = History.open(tmp_path / "history.sqlite3")
     model = resolve_model("tiny.en", tmp_path / "models")
-    app = InterviewApp(
-        questions=bank,
+    services = Services(
+        load_questions=lambda: bank,
         history=history,
         settings=Settings(silence_stop_s=2.0),
-        speaker_factory=lambda s: speaker,
-        recorder_factory=lambda s: SoundDeviceRecorder(None, s.silence_stop_s),
-        transcriber_loader=lambda s: WhisperTranscriber(model),
-        player_factory=FakePlayer,
         settings_path=tmp_path / "config.toml",
         recordings_dir=tmp_path / "recordings",
+        judge=Judge(),
+        make_speaker=lambda s: speaker,
+        make_recorder=lambda s: SoundDeviceRecorder(None, s.silence_stop_s),
+        load_transcriber=lambda s: WhisperTranscriber(model),
+        make_player=FakePlayer,
     )
+    app = InterviewApp(services)
     answer = espeak_wav(STRONG, tmp_path)
     try:
         async with app.run_test(size=(100, 30)) as pilot:

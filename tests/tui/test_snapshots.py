@@ -12,16 +12,28 @@ from typing import Any
 import pytest
 from textual.widgets import Input, OptionList
 
+from models.transcriber import Transcript
 from questions.bank import QuestionSet
+from questions.scoring import Coverage
+from simulator.rounds import ScoredAnswer, Timings
 from simulator.tui.screens.attempt import AttemptScreen
 from simulator.tui.screens.practice import PracticeScreen
 from simulator.tui.screens.review import ReviewScreen
-from simulator.tui.screens.round import AnswerSummary
 from simulator.tui.screens.settings import SettingsScreen
 from simulator.tui.screens.summary import SummaryScreen
+from tests.fakes import some_delivery
 from tests.tui.conftest import plain, seed_history, wait_for
 
 SIZE = (80, 24)
+
+
+def finished(
+    bank: QuestionSet, qid: str, coverage: float, answer_s: float, over: bool, first_s: float
+) -> ScoredAnswer:
+    """A scored answer with exactly these figures, for the drill summary."""
+    delivery = some_delivery(answer_s=answer_s, over_time=over, time_to_first_word_s=first_s)
+    result = Coverage(qid, coverage, (), "", "")
+    return ScoredAnswer(bank.get(qid), Transcript(""), result, delivery, None, Timings(), 0)
 
 
 @pytest.fixture(autouse=True)
@@ -102,8 +114,8 @@ def test_drill_summary(snap_compare: Any, rig_factory: Any, bank: QuestionSet) -
     app, rig = rig_factory()
     seed_history(rig.history, bank)  # holds the previous drill to compare with
     rows = [
-        AnswerSummary("beginner-01", 0.82, 71.5, False, 1.2),
-        AnswerSummary("beginner-02", 0.35, 90.0, True, 4.1),
+        finished(bank, "beginner-01", 0.82, 71.5, False, 1.2),
+        finished(bank, "beginner-02", 0.35, 90.0, True, 4.1),
     ]
 
     async def opened(pilot: Any) -> None:

@@ -1,15 +1,15 @@
-"""``run_tui`` wires the real adapters; checked without starting the interface."""
+"""The command line composes the real adapters and hands them to the interface; checked
+without starting it."""
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 import pytest
 
 from audio.ports import AudioError
-from simulator import config
-from simulator.tui.app import InterviewApp, run_tui
+from simulator import cli, config, rounds_cli
+from simulator.tui.app import InterviewApp
 
 
 def test_run_tui_wires_settings_bank_history_and_typed_mode(
@@ -17,9 +17,10 @@ def test_run_tui_wires_settings_bank_history_and_typed_mode(
 ) -> None:
     started: list[InterviewApp] = []
     monkeypatch.setattr(InterviewApp, "run", lambda self, *a, **k: started.append(self))
+    monkeypatch.setattr(rounds_cli, "_interactive", lambda: True)
     config.Settings(drill_prepare_s=3).save(config.paths().config_file)
-    args = argparse.Namespace(bank=None, typed=True, section="beginner", count=2, order="fixed")
-    assert run_tui(args, mode="drill") == 0
+    argv = ["drill", "--typed", "--section", "beginner", "--count", "2", "--order", "fixed"]
+    assert cli.main(argv) == 0
     (app,) = started
     services = app.services
     assert app.initial == ("drill", {"sections": ["Beginner"], "count": 2, "order": "fixed"})

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from simulator import review_stats
 from simulator.history import AttemptRow
 from simulator.tui.screens.common import Loaded, Services, WorkerFailed
+from simulator.tui.widgets.labels import attempt_label
 from simulator.tui.widgets.render import trend
 from simulator.tui.widgets.result import ResultData, ResultView
 
@@ -171,8 +172,6 @@ class QuestionScreen(_HistoryScreen):
             self.post_message(WorkerFailed(f"Cannot read the history: {exc}"))
 
     def on_loaded(self, message: Loaded) -> None:
-        from simulator.tui.screens.review import attempt_label
-
         review, attempts = message.value
         text = Text()
         if review is not None:

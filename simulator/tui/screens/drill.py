@@ -8,11 +8,9 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from simulator.tui.screens.common import RoundPlan
-from simulator.tui.screens.round import AnswerSaved, RoundScreen
+from simulator.rounds import RoundPlan, ScoredAnswer
+from simulator.tui.screens.round import RoundScreen
 from simulator.tui.widgets.render import coverage_line
-
-ADVANCE_AFTER_S = 2.0  # the score stays on screen this long before the next question
 
 
 class DrillScreen(RoundScreen):
@@ -35,7 +33,7 @@ class DrillScreen(RoundScreen):
         if self.typed:
             self.set_state("ready", "Type your answer below and press Enter.")
             return
-        self.prepare_until = self.services.clock() + self.services.settings.drill_prepare_s
+        self.prepare_until = self.services.clock() + (self.config.prepare_s or 0.0)
         self.set_state("preparing", self._prepare_text())
 
     def _prepare_text(self) -> str:
@@ -56,17 +54,17 @@ class DrillScreen(RoundScreen):
             self.advance_at = None
             self.advance()
 
-    def answer_ready(self, message: AnswerSaved) -> None:
-        line = coverage_line(message.answer.coverage.coverage)
-        if message.delivery.over_time:
+    def answer_ready(self, answer: ScoredAnswer) -> None:
+        line = coverage_line(answer.coverage.coverage)
+        if answer.delivery.over_time:
             line.append("  over time", style="bold")
         line.append("  — next question…", style="dim")
-        self.advance_at = self.services.clock() + ADVANCE_AFTER_S
+        self.advance_at = self.services.clock() + (self.config.advance_after_s or 0.0)
         self.set_state("scored")
         self.query_one("#status", Static).update(line)
 
     def action_stop(self) -> None:
-        self._stop_requested.set()
+        self.stop_answer()
 
     def action_start_now(self) -> None:
         self.prepare_until = self.services.clock()

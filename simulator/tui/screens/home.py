@@ -24,7 +24,7 @@ from textual.widgets import (
 from simulator import review_stats
 from simulator.history import SessionRow
 from simulator.tui.screens.common import Loaded, Services, WorkerFailed
-from simulator.tui.screens.review import session_label
+from simulator.tui.widgets.labels import session_label
 from simulator.tui.widgets.render import bar, level_colour, trend
 
 COUNTS = [("3", 3), ("5", 5), ("10", 10), ("all", 0)]

@@ -6,7 +6,8 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from simulator.tui.screens.round import AnswerSaved, RoundScreen
+from simulator.rounds import ScoredAnswer
+from simulator.tui.screens.round import RoundScreen
 from simulator.tui.widgets.result import ResultData, ResultView
 
 
@@ -45,8 +46,8 @@ class PracticeScreen(RoundScreen):
     def recording_status(self) -> str:
         return "Recording — press s to stop, or just stop talking."
 
-    def answer_ready(self, message: AnswerSaved) -> None:
-        data = ResultData.from_answer(message.answer, message.delivery.comments)
+    def answer_ready(self, answer: ScoredAnswer) -> None:
+        data = ResultData.from_answer(answer)
         result = self.query_one("#result", ResultView)
         result.show(data)
         result.display = True
@@ -60,11 +61,11 @@ class PracticeScreen(RoundScreen):
             self.start_recording()
 
     def action_stop(self) -> None:
-        self._stop_requested.set()
+        self.stop_answer()
 
     def action_replay(self) -> None:
-        if self.session is not None:
-            self.speak(replay=self.state != "asking")
+        if self.round is not None:
+            self.speak()
 
     def action_retry(self) -> None:
         self.show_question(self.index, speak=False)

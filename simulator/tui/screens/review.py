@@ -14,32 +14,12 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Static, Tabbe
 from textual.widgets.option_list import Option
 
 from simulator import review_stats
-from simulator.history import AttemptRow, SessionRow
+from simulator.history import SessionRow
 from simulator.review_stats import QuestionReview
-from simulator.timestamps import parse_time
+from simulator.tui.screens.attempt import AttemptScreen, QuestionScreen
 from simulator.tui.screens.common import Loaded, Services, WorkerFailed
+from simulator.tui.widgets.labels import attempt_label, session_label
 from simulator.tui.widgets.render import bar, level_colour, trend
-
-
-def session_label(row: SessionRow) -> Text:
-    when = _local(row.started_at)
-    text = Text(f"{when} {row.mode:<8} ")
-    if row.mean_coverage is None:
-        text.append("no answers", style="dim")
-    else:
-        text.append(f"{row.attempt_count:>2}× {row.mean_coverage:4.0%}")
-    return text
-
-
-def attempt_label(row: AttemptRow) -> Text:
-    text = Text(f"{_local(row.created_at)} {row.question_id:<14} ")
-    text.append(f"{row.coverage:4.0%} ", style=level_colour(row.coverage))
-    text.append_text(bar(row.coverage, 6))
-    return text
-
-
-def _local(stamp: str) -> str:
-    return parse_time(stamp).astimezone().strftime("%m-%d %H:%M")
 
 
 class ReviewScreen(Screen[None]):
@@ -155,15 +135,11 @@ class ReviewScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#attempts")
     def _attempt_selected(self, event: OptionList.OptionSelected) -> None:
-        from simulator.tui.screens.attempt import AttemptScreen
-
         if event.option.id:
             self.app.push_screen(AttemptScreen(int(event.option.id)))
 
     @on(DataTable.RowSelected, "#questions")
     def _question_selected(self, event: DataTable.RowSelected) -> None:
-        from simulator.tui.screens.attempt import QuestionScreen
-
         if event.row_key.value:
             self.app.push_screen(QuestionScreen(str(event.row_key.value)))
 

@@ -1,17 +1,15 @@
-"""What practice rounds and timed drills share: devices, speaking, recording, saving.
+"""What practice rounds and timed drills share on screen: a view over the round service.
 
-Every blocking call runs in a thread worker that reports back with a small message:
-``_setup`` (speaker, microphone, model loading in the background), ``_speak`` (TTS),
-``_record`` (microphone until a stop key, silence or the time limit, then the last words are
-transcribed), ``_save`` (score + delivery + History, committed before the result is shown).
+The service (``simulator.rounds.Round``) does the work: speaking, recording, transcribing,
+judging and saving. This screen calls it from thread workers (``_setup``, ``_speak``,
+``_record``, ``_typed``, ``_end``), turns its events into messages, and shows them; the
+practice and drill screens decide what happens between questions.
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
@@ -20,13 +18,22 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
-from textual.worker import get_current_worker
 
-from audio.ports import AudioError, RecordingResult
 from questions.bank import Question
-from simulator.delivery import Delivery, analyse
-from simulator.session import Answer, BackgroundModel, Session
-from simulator.tui.screens.common import RoundPlan, Services, WorkerFailed
+from simulator.rounds import (
+    Listening,
+    Problem,
+    Round,
+    RoundConfig,
+    RoundEvent,
+    RoundPlan,
+    Scored,
+    ScoredAnswer,
+    Spoken,
+    Transcribing,
+)
+from simulator.tui.screens.common import Services, WorkerFailed
+from simulator.tui.screens.summary import SummaryScreen
 from simulator.tui.widgets.card import LivePanel, QuestionCard
 from simulator.tui.widgets.result import ResultView
 
@@ -38,42 +45,15 @@ class SetupDone(Message):
 
 
 @dataclass
-class Spoken(Message):
-    problem: str
-    replay: bool
+class Reported(Message):
+    """An event of the round service, delivered on the screen's thread."""
 
-
-@dataclass
-class RecordingStarted(Message):
-    pass
-
-
-@dataclass
-class RecordingEnded(Message):
-    stopped_by: str
-
-
-@dataclass
-class AnswerSaved(Message):
-    answer: Answer
-    delivery: Delivery
-    attempt_id: int
+    event: RoundEvent
 
 
 @dataclass
 class RoundEnded(Message):
     pass
-
-
-@dataclass(frozen=True)
-class AnswerSummary:
-    """One answered question, as the end-of-round summary shows it."""
-
-    question_id: str
-    coverage: float
-    answer_s: float | None
-    over_time: bool
-    first_word_s: float | None
 
 
 class RoundScreen(Screen[None]):
@@ -93,15 +73,10 @@ class RoundScreen(Screen[None]):
         self.plan = plan
         self.index = 0
         self.state = "setup"
-        self.session: Session | None = None
-        self.session_id: int | None = None
+        self.round: Round | None = None
         self.typed_reason = ""
-        self.answers: list[AnswerSummary] = []
-        self.last_answer: Answer | None = None
+        self.last_answer: ScoredAnswer | None = None
         self.started_at = 0.0
-        self._stop_requested = threading.Event()
-        self._leaving = False
-        self._session_ended = False
         self._speaking = False
         self._finish_pending = False  # Esc while answering: keep that answer, then end
         count = len(plan.questions)
@@ -114,8 +89,22 @@ class RoundScreen(Screen[None]):
         return self.app.services  # type: ignore[attr-defined, no-any-return]
 
     @property
+    def config(self) -> RoundConfig:
+        if self.mode == "drill":
+            return RoundConfig.drill(self.services.settings.drill_prepare_s)
+        return RoundConfig.practice()
+
+    @property
     def question(self) -> Question:
         return self.plan.questions[self.index]
+
+    @property
+    def answers(self) -> list[ScoredAnswer]:
+        return self.round.answers if self.round is not None else []
+
+    @property
+    def typed(self) -> bool:
+        return self.round is None or self.round.typed
 
     def set_state(self, state: str, status: str = "") -> None:
         self.state = state
@@ -151,97 +140,50 @@ class RoundScreen(Screen[None]):
         self.set_interval(0.1, self._tick)
         self._setup()
 
-    # --- workers ---------------------------------------------------------------------------
+    # --- workers: each calls the round service and reports back ----------------------------
 
     @work(thread=True, exclusive=True, group="setup", exit_on_error=False)
     def _setup(self) -> None:
         s = self.services
         try:
-            model = BackgroundModel(lambda: s.load_transcriber(s.settings))  # loads meanwhile
-            speaker = s.make_speaker(s.settings)
-            try:
-                recorder = s.make_recorder(s.settings)
-                reason = "" if recorder is not None else "no microphone was found"
-            except AudioError as exc:
-                recorder, reason = None, str(exc)
-            extra: dict[str, Any] = {}
-            if s.detect_speech is not None:
-                extra["detect_speech"] = s.detect_speech
-            self.session = Session(speaker, recorder, model, s.recordings_dir, **extra)
-            bank_id = self.plan.questions[0].bank_id if self.plan.questions else ""
-            self.session_id = s.history.start_session(self.plan.mode, bank_id)
-            silent = "" if speaker.available else speaker.reason
-            self.post_message(SetupDone(silent, reason))
+            devices = s.devices()
+            extra = {"detect_speech": s.detect_speech} if s.detect_speech else {}
+            rnd = Round(
+                self.plan,
+                self.config,
+                devices,
+                s.history,
+                s.judge,
+                s.recordings_dir,
+                on_event=lambda event: self.post_message(Reported(event)),
+                **extra,  # type: ignore[arg-type]
+            )
+            rnd.open()
+            self.round = rnd
+            self.post_message(SetupDone(rnd.silent_reason, devices.typed_reason))
         except Exception as exc:
             self.post_message(WorkerFailed(f"Cannot start the round: {exc}"))
 
     @work(thread=True, exclusive=True, group="speak", exit_on_error=False)
-    def _speak(self, question: Question, replay: bool) -> None:
-        assert self.session is not None
-        try:
-            problem = self.session.ask(question)
-        except Exception as exc:  # ask() handles AudioError; anything else: go on silently
-            problem = f"cannot speak: {exc}"
-        self.post_message(Spoken(problem, replay))
+    def _speak(self, question: Question) -> None:
+        assert self.round is not None
+        self.round.ask(question)  # reports Spoken
 
     @work(thread=True, exclusive=True, group="record", exit_on_error=False)
     def _record(self, question: Question) -> None:
-        session = self.session
-        assert session is not None and session.recorder is not None
-        recorder = session.recorder
-        worker = get_current_worker()
+        assert self.round is not None
         try:
-            session.start_recording(question, question.time_limit_s)
-        except Exception as exc:
-            self.post_message(WorkerFailed(f"Cannot record: {exc}"))
-            return
-        self.post_message(RecordingStarted())
-        result: RecordingResult | None = None
-        try:
-            while result is None:
-                if self._stop_requested.is_set() or worker.is_cancelled:
-                    result = recorder.stop()
-                else:
-                    result = recorder.wait(timeout=0.1)
-        except AudioError as exc:
-            kept = getattr(exc, "result", None)
-            if kept is None:
-                self.post_message(WorkerFailed(f"Recording failed: {exc}"))
-                return
-            self.post_message(WorkerFailed(str(exc)))
-            result = kept
-        if self._leaving or worker.is_cancelled:
-            return  # the WAV stays on disk; `interview-sim recover` can score it
-        self.post_message(RecordingEnded(result.stopped_by))
-        try:
-            answer = session.finish_recording(question, result)
-            self._save(answer)
+            self.round.answer_by_voice(question)
         except Exception as exc:
             self.post_message(WorkerFailed(f"Cannot score the answer: {exc}"))
 
     @work(thread=True, exclusive=True, group="record", exit_on_error=False)
     def _typed(self, question: Question, text: str) -> None:
-        assert self.session is not None
+        assert self.round is not None
         try:
-            self._save(self.session.typed(question, text))
+            self.round.answer_typed(question, text)
         except Exception as exc:
             self.post_message(WorkerFailed(f"Cannot score the answer: {exc}"))
-
-    def _save(self, answer: Answer) -> None:
-        """Score delivery and commit the attempt at once (runs in a worker thread)."""
-        q, rec = answer.question, answer.recording
-        delivery = analyse(answer.transcript, q.time_limit_s, rec.duration_s if rec else None)
-        assert self.session_id is not None
-        attempt_id = self.services.history.add_attempt(
-            self.session_id,
-            q,
-            answer.transcript,
-            answer.coverage,
-            delivery.to_dict(),
-            rec.path if rec else None,
-            answer.transcript.model,
-        )
-        self.post_message(AnswerSaved(answer, delivery, attempt_id))
 
     @work(thread=True, exclusive=True, group="play", exit_on_error=False)
     def _play(self, path: str) -> None:
@@ -257,14 +199,13 @@ class RoundScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="end", exit_on_error=False)
     def _end(self) -> None:
         try:
-            if self.session_id is not None and not self._session_ended:
-                self._session_ended = True
-                self.services.history.end_session(self.session_id)
+            if self.round is not None:
+                self.round.close()
         except Exception as exc:
             self.post_message(WorkerFailed(f"Cannot close the session: {exc}"))
         self.post_message(RoundEnded())
 
-    # --- message handlers ------------------------------------------------------------------
+    # --- what the round reports --------------------------------------------------------------
 
     def on_setup_done(self, message: SetupDone) -> None:
         self.typed_reason = message.typed_reason
@@ -281,66 +222,66 @@ class RoundScreen(Screen[None]):
             return
         self.show_question(0)
 
+    def on_reported(self, message: Reported) -> None:
+        match message.event:
+            case Spoken(question=question, problem=problem):
+                self._spoken(question, problem)
+            case Listening():
+                self.set_state("recording", self.recording_status())
+                self.query_one("#live").display = True
+            case Transcribing(stopped_by=stopped_by):
+                why = {"silence": "you stopped talking", "time_limit": "time is up"}
+                reason = why.get(stopped_by, "stopped")
+                self.set_state("transcribing", f"Recording ended ({reason}). Transcribing…")
+            case Problem(text=text, kept=kept):
+                self.notify(text, severity="error", timeout=8, markup=False)
+                if not kept:
+                    self._failed(text)
+            case Scored(answer=answer):
+                self._scored(answer)
+
     def on_worker_failed(self, message: WorkerFailed) -> None:
         self.notify(message.text, severity="error", timeout=8, markup=False)
+        self._failed(message.text)
+
+    def _failed(self, text: str) -> None:
         if self._finish_pending:
             self.set_state("scored")
             self.finish()
         elif self.state in ("setup",):
-            self.set_state("done", message.text)
+            self.set_state("done", text)
         elif self.state in ("starting", "recording", "transcribing"):
-            self.set_state("ready", f"{message.text} — press r to try again")
+            self.set_state("ready", f"{text} — press r to try again")
             self.query_one("#live").display = False
 
-    def on_spoken(self, message: Spoken) -> None:
+    def _spoken(self, question: Question, problem: str) -> None:
+        """Reading ended. Only the reading of the question now on screen moves the round on
+        (a reading cut short by "next" reports too, for the question before)."""
         self._speaking = False
         self.refresh_bindings()
-        if message.problem:
-            self.notify(
-                f"Questions are shown, not spoken from now on: {message.problem}", markup=False
-            )
-        if not message.replay and self.state == "asking":
+        if problem:
+            self.notify(f"Questions are shown, not spoken from now on: {problem}", markup=False)
+        if question is self.question and self.state == "asking":
             self.after_spoken()
 
-    def on_recording_started(self, message: RecordingStarted) -> None:
-        self.set_state("recording", self.recording_status())
-        self.query_one("#live").display = True
-
-    def on_recording_ended(self, message: RecordingEnded) -> None:
-        why = {"silence": "you stopped talking", "time_limit": "time is up"}.get(
-            message.stopped_by, "stopped"
-        )
-        self.set_state("transcribing", f"Recording ended ({why}). Transcribing the last words…")
-
-    def on_answer_saved(self, message: AnswerSaved) -> None:
-        d = message.delivery
-        self.last_answer = message.answer
-        self.answers.append(
-            AnswerSummary(
-                message.answer.question.id,
-                message.answer.coverage.coverage,
-                d.answer_s,
-                d.over_time,
-                d.time_to_first_word_s,
-            )
-        )
+    def _scored(self, answer: ScoredAnswer) -> None:
+        self.last_answer = answer
         self.query_one("#live").display = False
         self.query_one("#typed").display = False
         if self._finish_pending:
             self.set_state("scored")
             self.finish()
         else:
-            self.answer_ready(message)
+            self.answer_ready(answer)
 
     def on_round_ended(self, message: RoundEnded) -> None:
-        from simulator.tui.screens.summary import SummaryScreen
-
         total = self.services.clock() - self.started_at
         for _ in range(len(self.app.screen_stack)):  # close help or a palette opened on top
             if self.app.screen is self or len(self.app.screen_stack) < 2:
                 break
             self.app.pop_screen()
-        self.app.switch_screen(SummaryScreen(self.mode, self.answers, self.session_id, total))
+        session_id = self.round.session_id if self.round else None
+        self.app.switch_screen(SummaryScreen(self.mode, self.answers, session_id, total))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.state not in ("asking", "ready"):
@@ -373,41 +314,39 @@ class RoundScreen(Screen[None]):
             self.set_state(
                 "asking", "Reading the question aloud…" + ("" if self.typed else " (k skips)")
             )
-            self.speak(replay=False)
+            self.speak()
         else:
             self.after_spoken()
 
-    @property
-    def typed(self) -> bool:
-        return self.session is None or self.session.recorder is None
-
     def start_recording(self) -> None:
         self.stop_speech()
-        self._stop_requested.clear()
         self.set_state("starting", "Starting the microphone (and the speech model)…")
         self._record(self.question)
 
-    def speak(self, *, replay: bool) -> None:
+    def speak(self) -> None:
         """Read the current question aloud in a worker (stopping any reading in progress)."""
         self.stop_speech()
         self._speaking = True
         self.refresh_bindings()
-        self._speak(self.question, replay)
+        self._speak(self.question)
 
     def stop_speech(self) -> None:
-        if self.session is not None and self._speaking:
-            self.session.speaker.stop()
+        if self.round is not None and self._speaking:
+            self.round.stop_speaking()
+
+    def stop_answer(self) -> None:
+        if self.round is not None:
+            self.round.stop()
 
     def finish(self) -> None:
         if self.state == "done":
             return
         if self.state in ("starting", "recording", "transcribing"):
             self._finish_pending = True
-            self._stop_requested.set()
+            self.stop_answer()
             self.query_one("#status", Static).update(Text("Saving this answer, then ending…"))
             return
         self.stop_speech()
-        self._stop_requested.set()
         self.set_state("done", "Saving…")
         self._end()
 
@@ -418,38 +357,30 @@ class RoundScreen(Screen[None]):
             self.finish()
 
     def _tick(self) -> None:
-        session = self.session
-        if self.state == "recording" and session is not None and session.recorder is not None:
-            rec = session.recorder
-            partial = session.stream.partial_text() if session.stream else ""
-            self.query_one("#live", LivePanel).show(
-                rec.level,
-                rec.elapsed_s,
-                self.question.time_limit_s,
-                partial,
-                countdown=self.mode == "drill",
-            )
+        if self.state == "recording" and self.round is not None:
+            live = self.round.live(self.question)
+            if live is not None:
+                self.query_one("#live", LivePanel).show(
+                    live.level,
+                    live.elapsed_s,
+                    live.limit_s,
+                    live.partial,
+                    countdown=self.mode == "drill",
+                )
         self.tick()
 
     def on_unmount(self) -> None:
-        """Quitting mid-round: stop devices; every finished answer is already saved."""
-        self._leaving = True
-        self._stop_requested.set()
-        session = self.session
-        if session is not None:
-            session.speaker.stop()
-            session.speaker.close()
-        if self.session_id is not None and not self._session_ended:
-            self._session_ended = True
-            with contextlib.suppress(Exception):
-                self.services.history.end_session(self.session_id)
+        """Quitting mid-round: an answer being recorded stays on disk for ``recover``; every
+        finished answer is already saved."""
+        if self.round is not None:
+            self.round.abandon()
 
     # --- hooks for practice and drill ------------------------------------------------------
 
     def after_spoken(self) -> None:
         raise NotImplementedError
 
-    def answer_ready(self, message: AnswerSaved) -> None:
+    def answer_ready(self, answer: ScoredAnswer) -> None:
         raise NotImplementedError
 
     def recording_status(self) -> str:

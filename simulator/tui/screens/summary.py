@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.table import Table
@@ -15,50 +14,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from simulator.review_stats import DrillFigures, previous_drill
+from simulator.rounds import ScoredAnswer
 from simulator.tui.screens.common import Loaded, Services, WorkerFailed
-from simulator.tui.screens.round import AnswerSummary
+from simulator.tui.screens.review import ReviewScreen
 from simulator.tui.widgets.render import bar, level_colour
-
-
-@dataclass(frozen=True)
-class DrillFigures:
-    """What a drill session is compared on."""
-
-    answers: int
-    mean_coverage: float
-    over_time: int
-    mean_first_word_s: float | None
-
-    @classmethod
-    def of(
-        cls, coverages: Sequence[float], over: Sequence[bool], first: Sequence[float | None]
-    ) -> DrillFigures | None:
-        if not coverages:
-            return None
-        known = [f for f in first if f is not None]
-        return cls(
-            len(coverages),
-            sum(coverages) / len(coverages),
-            sum(over),
-            sum(known) / len(known) if known else None,
-        )
-
-
-def previous_drill(services: Services, current: int | None) -> DrillFigures | None:
-    """The most recent other drill session with answers, from the history (a DB read)."""
-    history = services.history
-    earlier = [
-        s for s in history.sessions() if s.mode == "drill" and s.id != current and s.attempt_count
-    ]
-    if not earlier:
-        return None
-    attempts = history.attempts(session_id=earlier[-1].id)
-    deliveries = [a.delivery or {} for a in attempts]
-    return DrillFigures.of(
-        [a.coverage for a in attempts],
-        [bool(d.get("over_time")) for d in deliveries],
-        [d.get("time_to_first_word_s") for d in deliveries],
-    )
 
 
 def _seconds(value: float | None) -> str:
@@ -72,7 +32,7 @@ class SummaryScreen(Screen[None]):
     ]
 
     def __init__(
-        self, mode: str, answers: Sequence[AnswerSummary], session_id: int | None, total_s: float
+        self, mode: str, answers: Sequence[ScoredAnswer], session_id: int | None, total_s: float
     ) -> None:
         super().__init__()
         self.mode = mode
@@ -107,20 +67,21 @@ class SummaryScreen(Screen[None]):
             table.add_column("time", justify="right")
             table.add_column("1st word", justify="right")
         for a in self.answers:
-            cov = Text(f"{a.coverage:4.0%} ", style=level_colour(a.coverage))
-            cov.append_text(bar(a.coverage, 20))
-            row: list[Text | str] = [a.question_id, cov]
+            coverage, delivery = a.coverage.coverage, a.delivery
+            cov = Text(f"{coverage:4.0%} ", style=level_colour(coverage))
+            cov.append_text(bar(coverage, 20))
+            row: list[Text | str] = [a.question.id, cov]
             if self.mode == "drill":
-                answer_s = _seconds(a.answer_s) + (" ⚠" if a.over_time else "")
-                row += [answer_s, _seconds(a.first_word_s)]
+                answer_s = _seconds(delivery.answer_s) + (" ⚠" if delivery.over_time else "")
+                row += [answer_s, _seconds(delivery.time_to_first_word_s)]
             table.add_row(*row)
         return table
 
     def _figures(self) -> DrillFigures | None:
         return DrillFigures.of(
-            [a.coverage for a in self.answers],
-            [a.over_time for a in self.answers],
-            [a.first_word_s for a in self.answers],
+            [a.coverage.coverage for a in self.answers],
+            [a.delivery.over_time for a in self.answers],
+            [a.delivery.time_to_first_word_s for a in self.answers],
         )
 
     def _totals(self) -> Text:
@@ -138,7 +99,8 @@ class SummaryScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="summary", exit_on_error=False)
     def _load_previous(self) -> None:
         try:
-            self.post_message(Loaded("previous", previous_drill(self.services, self.session_id)))
+            figures = previous_drill(self.services.history, self.session_id)
+            self.post_message(Loaded("previous", figures))
         except Exception as exc:
             self.post_message(WorkerFailed(f"Cannot read the history: {exc}"))
 
@@ -168,6 +130,4 @@ class SummaryScreen(Screen[None]):
         self.dismiss()
 
     def action_review(self) -> None:
-        from simulator.tui.screens.review import ReviewScreen
-
         self.app.switch_screen(ReviewScreen())

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from simulator.history import AttemptRow
-from simulator.session import Answer
+from simulator.rounds import ScoredAnswer
 from simulator.tui.widgets.render import (
     comments_text,
     concepts_text,
@@ -34,7 +34,7 @@ class ResultData:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_answer(cls, answer: Answer, comments: Sequence[str]) -> ResultData:
+    def from_answer(cls, answer: ScoredAnswer) -> ResultData:
         data = answer.coverage.to_dict()
         concepts = data["concepts"]
         assert isinstance(concepts, list)
@@ -47,7 +47,7 @@ class ResultData:
             concepts,
             answer.coverage.transcript,
             answer.question.hint,
-            tuple(comments),
+            answer.delivery.comments,
             note,
         )
 

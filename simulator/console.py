@@ -1,0 +1,159 @@
+"""The console round (``--plain``, or no terminal to draw in): the round service's events as
+lines of text, and its commands from the keyboard (Enter to start and stop, typed answers)."""
+
+from __future__ import annotations
+
+import io
+import select
+import sys
+import threading
+import time
+from typing import TextIO
+
+from questions.bank import Question
+from simulator.drawing import bar
+from simulator.report import render_coverage
+from simulator.rounds import (
+    Listening,
+    Problem,
+    Round,
+    RoundEvent,
+    Scored,
+    ScoredAnswer,
+    Spoken,
+    Transcribing,
+)
+
+
+class ConsoleRound:
+    """Prints what the round reports and asks the candidate for what it needs."""
+
+    def __init__(self, round_: Round, out: TextIO = sys.stdout, keys: TextIO = sys.stdin) -> None:
+        self.round = round_
+        self.out = out
+        self.keys = keys
+        round_.on_event = self.show
+
+    def run(self) -> list[ScoredAnswer]:
+        rnd = self.round
+        kind = "Timed drill" if rnd.config.mode == "drill" else "Practice round"
+        self.say(
+            f"\n{kind}: {len(rnd.plan.questions)} questions. "
+            "Ctrl-C ends the round; finished answers are kept."
+        )
+        if rnd.silent_reason:
+            self.say(f"(Questions are shown, not spoken: {rnd.silent_reason})")
+        if rnd.typed:
+            self.say(f"(Typed answers: {rnd.devices.typed_reason})")
+        rnd.open()
+        try:
+            total = len(rnd.plan.questions)
+            for number, question in enumerate(rnd.plan.questions, start=1):
+                self.one_question(question, number, total)
+        except KeyboardInterrupt:
+            self.say("\nRound ended; every finished answer is saved.")
+        except EOFError:
+            self.say("\nNo more input; every finished answer is saved.")
+        finally:
+            rnd.close()
+        self.summary()
+        return rnd.answers
+
+    def one_question(self, question: Question, number: int, total: int) -> None:
+        rnd = self.round
+        self.say(
+            f"\n── Question {number}/{total} · {question.section} · {question.id} "
+            f"· {question.time_limit_s}s ──"
+        )
+        self.say(question.prompt)
+        rnd.ask(question)
+        if rnd.typed:
+            rnd.answer_typed(question, self.read_line("\nYour answer (one line): "))
+            return
+        if rnd.config.prepare_s is not None:
+            self.countdown(rnd.config.prepare_s)
+        else:
+            self.read_line("\nPress Enter to start recording (Enter again to stop)...")
+        worker = threading.Thread(target=rnd.answer_by_voice, args=(question,), daemon=True)
+        worker.start()
+        while worker.is_alive():
+            self.live(question, allow_enter=rnd.config.prepare_s is None)
+            worker.join(timeout=0.2)
+
+    # --- what the round reports ------------------------------------------------------------
+
+    def show(self, event: RoundEvent) -> None:
+        match event:
+            case Spoken(problem=problem) if problem:
+                self.say(f"(Questions are shown, not spoken from now on: {problem})")
+            case Listening():
+                self.say("Recording…")
+            case Transcribing():
+                self.say("\nTranscribing the last words...")
+            case Problem(text=text):
+                self.say(text)
+            case Scored(answer=answer):
+                self.result(answer)
+
+    def result(self, answer: ScoredAnswer) -> None:
+        self.out.write(render_coverage(answer.question, answer.coverage) + "\n")
+        if answer.recording:
+            self.say(
+                f"Result ready {answer.ready_after_s:.2f}s after you stopped; "
+                f"recording kept at {answer.recording.path}"
+            )
+        for comment in answer.delivery.comments:
+            self.say(f"  • {comment}")
+
+    def summary(self) -> None:
+        answers = self.round.answers
+        if not answers:
+            return
+        self.say("\nRound summary")
+        for a in answers:
+            c = a.coverage.coverage
+            self.say(f"  {a.question.id:<16} {bar(c, 20)} {c:4.0%}")
+        mean = sum(a.coverage.coverage for a in answers) / len(answers)
+        self.say(f"  {'average':<16} {bar(mean, 20)} {mean:4.0%}")
+
+    # --- the keyboard ---------------------------------------------------------------------------
+
+    def read_line(self, prompt: str) -> str:
+        self.out.write(prompt)
+        self.out.flush()
+        line = self.keys.readline()
+        if not line:
+            raise EOFError
+        return line.rstrip("\n")
+
+    def countdown(self, seconds: float) -> None:
+        for left in range(round(seconds), 0, -1):
+            self.out.write(f"\rPrepare: {left:2d}s ")
+            self.out.flush()
+            time.sleep(1)
+        self.out.write("\rRecording now!        \n")
+
+    def live(self, question: Question, allow_enter: bool) -> None:
+        """One refresh of the recording line; Enter stops the answer in practice."""
+        if allow_enter and self._key_waiting():
+            self.keys.readline()
+            self.round.stop()
+        status = self.round.live(question)
+        if status is None:
+            return
+        left = status.limit_s - status.elapsed_s
+        warn = " ⚠" if left < 15 else ""
+        self.out.write(
+            f"\r● {status.elapsed_s:5.1f}s  left {left:5.1f}s{warn}  "
+            f"{bar(status.level, 10)}  {status.partial[-50:]:<50}"
+        )
+        self.out.flush()
+
+    def _key_waiting(self) -> bool:
+        try:
+            return bool(select.select([self.keys], [], [], 0)[0])
+        except (OSError, ValueError, io.UnsupportedOperation):  # not a file: nothing typed
+            return False
+
+    def say(self, line: str) -> None:
+        self.out.write(line + "\n")
