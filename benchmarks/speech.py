@@ -32,15 +32,9 @@ from questions.scoring import score
 from simulator import config
 from simulator.history import History
 from simulator.judge import Judge
-from simulator.rounds import (
-    BackgroundModel,
-    Devices,
-    Round,
-    RoundConfig,
-    RoundPlan,
-    ScoredAnswer,
-    Timings,
-)
+from simulator.round_devices import BackgroundModel, Devices
+from simulator.round_events import ScoredAnswer, Timings
+from simulator.rounds import Round, RoundConfig, RoundPlan
 
 PARTS = ("latency", "recall", "fillers")
 # One question per section, for the long answers timed at real-time speed.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -105,8 +106,7 @@ def load_audio(path: Path, max_seconds: float = MAX_AUDIO_S) -> np.ndarray:
     with a clear message as soon as decoding passes the limit (``MAX_AUDIO_S``, 30 minutes).
     """
     path = Path(path)
-    if not path.is_file():
-        raise TranscriptionError(f"{path}: no such audio file")
+    _check_readable(path)
     if path.stat().st_size == 0:
         raise TranscriptionError(f"{path}: the file is empty; record the answer again")
     limit = int(max_seconds * SAMPLE_RATE)
@@ -127,6 +127,30 @@ def load_audio(path: Path, max_seconds: float = MAX_AUDIO_S) -> np.ndarray:
             "record the answer again"
         )
     return audio
+
+
+def _check_readable(path: Path) -> None:
+    """A regular file we may read; anything else is one line that says what it is."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise TranscriptionError(f"{path}: no such audio file; check the path") from None
+    except OSError as exc:
+        raise TranscriptionError(f"{path}: cannot open it ({exc.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise TranscriptionError(f"{path}: is a folder; give one recording file inside it")
+    if not stat.S_ISREG(mode):
+        raise TranscriptionError(
+            f"{path}: is not a regular file (a pipe or a device); save the recording to a "
+            "file first"
+        )
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise TranscriptionError(
+            f"{path}: cannot read it ({exc.strerror}); check its permissions"
+        ) from None
 
 
 def _too_long(path: Path, limit: int) -> TranscriptionError:

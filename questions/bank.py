@@ -12,7 +12,7 @@ import json
 import math
 import tomllib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ MIN_CONCEPTS = 3
 BANK_SUFFIXES = (".toml", ".yaml", ".yml")
 
 _QUESTION_FIELDS = {"id", "section", "prompt", "hint", "time_limit_s", "concepts"}
-_CONCEPT_FIELDS = {"id", "label", "weight", "terms"}
+_CONCEPT_FIELDS = {"id", "label", "weight", "terms", "follow_up"}
 _BANK_FIELDS = {"id", "title", "description", "version", "language"}
 
 
@@ -42,6 +42,7 @@ class Concept:
     weight: float
     terms: tuple[str, ...]
     source: str = ""
+    follow_up: str = ""  # what the interviewer asks when an answer leaves this point out
 
     @property
     def derived(self) -> bool:
@@ -57,6 +58,7 @@ class Question:
     time_limit_s: int
     concepts: tuple[Concept, ...]
     bank_id: str = ""
+    bank_sha256: str = field(default="", compare=False)  # of the bank file it was read from
 
     @property
     def rubric_version(self) -> str:
@@ -96,6 +98,7 @@ class Bank:
     path: Path
     questions: tuple[Question, ...]
     warnings: tuple[str, ...] = field(default=())
+    sha256: str = ""  # of the file's bytes: which version of the bank a score was given with
 
     @property
     def sections(self) -> list[str]:
@@ -108,11 +111,13 @@ class Bank:
 def load_bank(path: Path | str) -> Bank:
     """Read and validate one bank file; raise ``BankError`` with a one-line reason."""
     path = Path(path)
-    data = _parse(path)
-    return _validate(path, data)
+    data, sha256 = _parse(path)
+    bank = _validate(path, data)
+    questions = tuple(replace(q, bank_sha256=sha256) for q in bank.questions)
+    return replace(bank, questions=questions, sha256=sha256)
 
 
-def _parse(path: Path) -> dict[str, Any]:
+def _parse(path: Path) -> tuple[dict[str, Any], str]:
     if not path.is_file():
         raise BankError(f"{path}: no such bank file; check the path (banks are .toml or .yaml)")
     if path.suffix.lower() not in BANK_SUFFIXES:
@@ -125,7 +130,7 @@ def _parse(path: Path) -> dict[str, Any]:
         )
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark from Windows editors is fine
     except UnicodeDecodeError as exc:
         raise BankError(
             f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8"
@@ -149,7 +154,7 @@ def _parse(path: Path) -> dict[str, Any]:
             raise BankError(f"{path}: YAML value error: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict):
         raise BankError(f"{path}: expected a table with a 'questions' list at the top level")
-    return data
+    return data, hashlib.sha256(raw).hexdigest()
 
 
 def _quote(value: object) -> str:
@@ -259,8 +264,19 @@ def _concept(where: str, raw: Any, warnings: list[str]) -> Concept:
             raise BankError(
                 f"{where}, field 'terms': {term!r} is not a phrase with letters or digits"
             )
+        if len(normalize(term).replace(" ", "")) < 2:
+            raise BankError(
+                f"{where}, field 'terms': {term!r} is a single character, which almost any "
+                "answer contains; write a word, an acronym or a phrase"
+            )
         clean.append(term.strip())
-    return Concept(cid.strip(), label.strip(), float(weight), tuple(dict.fromkeys(clean)))
+    follow_up = raw.get("follow_up", "")
+    if not isinstance(follow_up, str):
+        raise BankError(f"{where}, field 'follow_up': must be the question to ask, as text")
+    return Concept(
+        cid.strip(), label.strip(), float(weight), tuple(dict.fromkeys(clean)), "",
+        follow_up.strip(),
+    )  # fmt: skip
 
 
 def derive_concepts(hint: str) -> tuple[Concept, ...]:
@@ -318,6 +334,7 @@ class QuestionSet:
     def __init__(self, banks: Sequence[Bank]):
         self.banks = tuple(banks)
         self._by_id: dict[str, Question] = {}
+        self._by_bank = {(q.bank_id, q.id): q for b in reversed(banks) for q in b.questions}
         self.warnings: list[str] = [w for b in banks for w in b.warnings]
         for bank in banks:
             for question in bank.questions:
@@ -338,6 +355,11 @@ class QuestionSet:
 
     def __len__(self) -> int:
         return len(self._by_id)
+
+    def find(self, bank_id: str, question_id: str) -> Question | None:
+        """The question ``question_id`` of bank ``bank_id``, even if another bank has an
+        earlier question of that id; None when that bank is not loaded or lost it."""
+        return self._by_bank.get((bank_id, question_id))
 
     def get(self, question_id: str) -> Question:
         try:

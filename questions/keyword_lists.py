@@ -28,10 +28,21 @@ SENTENCE_WORDS = STOPWORDS | frozenset(
     may might must shall here now too well really actually basically like
     """.split()  # noqa: SIM905
 )
-LIST_MIN_TERM_SHARE = 0.8  # ...or nearly every word belongs to a rubric term
+# What makes a piece between commas a clause rather than a keyword: a pronoun, an auxiliary or
+# a common verb ("we rotate keys", "it is gone"); "every request", "scope the tools" have none.
+CLAUSE_WORDS = frozenset(
+    """
+    i we you they he she it this that there me us them my our your their
+    is are was were be been being am im ive id ill youre theyre thats theres its
+    do does did have has had can could will would should may might must shall
+    get gets got make makes made keep keeps take takes put puts use uses used need needs
+    know think mean means say said see go goes went let tell try ask run set show find work
+    """.split()  # noqa: SIM905
+)
+LIST_MIN_TERM_SHARE = 0.8  # ...or nearly every word belongs to a concept's label
 LIST_MIN_WORDS = 6  # too short to tell a list from a terse sentence
 LIST_MIN_WORDS_FOR_TERMS = 10
-LIST_FRAGMENT_WORDS = 4  # a comma-separated piece this short, with no sentence word, is a keyword
+LIST_FRAGMENT_WORDS = 4  # a comma-separated piece this short, with no clause word, is a keyword
 LIST_MIN_FRAGMENT_SHARE = 0.8
 
 
@@ -40,7 +51,7 @@ def reads_as_list(
 ) -> bool:
     """True for a string of keywords rather than sentences ("zero trust, mTLS, least
     privilege"): hardly any words that hold a sentence together, or pieces that are all bare
-    noun phrases, or nearly every word part of ``terms`` (the rubric's terms and labels, as
+    noun phrases, or nearly every word part of ``terms`` (the concepts' labels, as
     match keys). A phrase the speech recogniser repeated in a loop ("NIST, NIST") counts
     once."""
     pieces: list[tuple[str, ...]] = []
@@ -56,7 +67,7 @@ def reads_as_list(
     if function < LIST_MAX_FUNCTION_SHARE:
         return True
     fragments = [
-        len(p) <= LIST_FRAGMENT_WORDS and not any(w in SENTENCE_WORDS for w in p) for p in pieces
+        len(p) <= LIST_FRAGMENT_WORDS and not any(w in CLAUSE_WORDS for w in p) for p in pieces
     ]
     if len(fragments) >= 4 and sum(fragments) / len(fragments) >= LIST_MIN_FRAGMENT_SHARE:
         return True

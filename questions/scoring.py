@@ -144,7 +144,7 @@ def score(question: Question, transcript: str, meaning: Meaning | None = None) -
     tokens = tokenize(transcript)
     clauses = clause_ids(transcript, tokens)
     found, shielded = _affirmed(question, rubric, tokens, clauses, transcript)
-    wanted = {term.keys for term in rubric.terms} | rubric.labels
+    wanted = set(rubric.labels)  # copied labels: "Authentication = who you are, ..."
     notice = LIST_NOTICE if reads_as_list(tokens, clauses, wanted) else ""
     if notice:
         found = {}

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -16,6 +14,7 @@ from questions.errors import SimulatorError
 from questions.importer import bank_toml, parse_prep
 from simulator import config
 from simulator.compose import Composition
+from simulator.output import write_text_safely
 
 MAX_PREP_BYTES = 2 * 1024 * 1024
 
@@ -93,7 +92,9 @@ def cmd_bank_import(args: argparse.Namespace, app: Composition, out: TextIO) -> 
     if target.exists() and not args.force:
         raise SimulatorError(f"{target} already exists; pass --force to replace it, or --output")
     bank_id = _slug(source.stem)
-    _write_atomically(target, bank_toml(imported, bank_id, source.name))
+    if not args.output:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_text_safely(target, bank_toml(imported, bank_id, source.name))
     bank = load_bank(target)  # what 'bank validate' will say
     out.write(
         f"{target}: {len(bank.questions)} questions in {len(bank.sections)} sections "
@@ -119,18 +120,6 @@ def _read_prep(source: Path) -> str:
         raise SimulatorError(
             f"{source}: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"
         ) from None
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _slug(name: str) -> str:

@@ -8,6 +8,7 @@ themselves; tests build a ``Composition`` of fakes the same way.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from simulator import config
 from simulator.config import Settings
 from simulator.history import History
 from simulator.judge import Judge
-from simulator.rounds import Devices
+from simulator.round_devices import Devices
 
 
 @dataclass
@@ -44,12 +45,18 @@ class Composition:
     open_history: Callable[[], History] = History.open
     make_player: Callable[[], Player] | None = None
     list_devices: Callable[[], list[tuple[str, str]]] = field(default=lambda: [])
+    list_voices: Callable[[], list[tuple[str, str]]] = field(default=lambda: [])
+    list_models: Callable[[], list[tuple[str, str]]] = field(default=lambda: [])
     clock: Callable[[], float] = time.monotonic
     detect_speech: Callable[[np.ndarray], list[tuple[int, int]]] | None = None
+    warn: Callable[[str], None] = field(default=lambda text: _stderr(f"warning: {text}"))
 
     @cached_property
     def questions(self) -> QuestionSet:
-        return self.load_questions()
+        questions = self.load_questions()
+        for warning in questions.warnings:  # unknown fields, an id another bank already has
+            self.warn(warning)
+        return questions
 
     def question(self, question_id: str) -> Question | None:
         try:
@@ -71,6 +78,10 @@ class Composition:
     def transcriber(self) -> Transcriber:
         """The speech model for commands that transcribe files (loaded once per command)."""
         return self.load_transcriber(self.settings)
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def load_questions(bank: str | None) -> QuestionSet:
@@ -129,6 +140,22 @@ def compose(
             for d in list_input_devices()
         ]
 
+    def list_voices() -> list[tuple[str, str]]:
+        from audio.tts import Pyttsx3Speaker, make_speaker
+
+        speaker = make_speaker(settings.voice, settings.rate_wpm)
+        try:
+            if not isinstance(speaker, Pyttsx3Speaker):
+                return []
+            return [(name, vid) for vid, name in speaker.voices()]
+        finally:
+            speaker.close()
+
+    def list_models() -> list[tuple[str, str]]:
+        from models.registry import model_statuses
+
+        return [(s.name, s.name) for s in model_statuses(paths.models_dir) if s.installed]
+
     return Composition(
         load_questions=lambda: load_questions(bank),
         settings=settings,
@@ -140,4 +167,6 @@ def compose(
         load_transcriber=load_transcriber,
         make_player=make_player,
         list_devices=list_devices,
+        list_voices=list_voices,
+        list_models=list_models,
     )

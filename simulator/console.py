@@ -8,21 +8,27 @@ import select
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 from questions.bank import Question
+from questions.errors import SimulatorError
 from simulator.drawing import bar
 from simulator.report import render_coverage
-from simulator.rounds import (
+from simulator.report_card import render, report_card
+from simulator.round_events import (
+    FollowedUp,
     Listening,
     Problem,
-    Round,
     RoundEvent,
     Scored,
     ScoredAnswer,
     Spoken,
     Transcribing,
 )
+from simulator.rounds import Round
+
+KINDS = {"practice": "Practice round", "drill": "Timed drill", "interview": "Mock interview"}
 
 
 class ConsoleRound:
@@ -36,7 +42,7 @@ class ConsoleRound:
 
     def run(self) -> list[ScoredAnswer]:
         rnd = self.round
-        kind = "Timed drill" if rnd.config.mode == "drill" else "Practice round"
+        kind = KINDS.get(rnd.config.mode, "Practice round")
         self.say(
             f"\n{kind}: {len(rnd.plan.questions)} questions. "
             "Ctrl-C ends the round; finished answers are kept."
@@ -47,38 +53,75 @@ class ConsoleRound:
             self.say(f"(Typed answers: {rnd.devices.typed_reason})")
         rnd.open()
         try:
+            if rnd.config.mode == "interview":
+                self.say(f"\n{rnd.introduce()}")
             total = len(rnd.plan.questions)
             for number, question in enumerate(rnd.plan.questions, start=1):
-                self.one_question(question, number, total)
+                try:
+                    self.one_question(question, number, total)
+                except SimulatorError as exc:  # this answer could not be taken; go on
+                    self.say(f"Not saved: {exc}")
         except KeyboardInterrupt:
             self.say("\nRound ended; every finished answer is saved.")
         except EOFError:
             self.say("\nNo more input; every finished answer is saved.")
         finally:
             rnd.close()
-        self.summary()
+        if rnd.config.mode == "interview" and rnd.answers:
+            self.out.write("\n" + render(report_card(rnd.answers, rnd.previous_interview())))
+        else:
+            self.summary()
         return rnd.answers
 
     def one_question(self, question: Question, number: int, total: int) -> None:
         rnd = self.round
+        budget = f" · answer in {question.time_limit_s}s" if rnd.config.mode == "interview" else ""
         self.say(
             f"\n── Question {number}/{total} · {question.section} · {question.id} "
-            f"· {question.time_limit_s}s ──"
+            f"· {question.time_limit_s}s ──{budget}"
         )
         self.say(question.prompt)
         rnd.ask(question)
         if rnd.typed:
-            rnd.answer_typed(question, self.read_line("\nYour answer (one line): "))
-            return
-        if rnd.config.prepare_s is not None:
-            self.countdown(rnd.config.prepare_s)
+            answer = rnd.answer_typed(question, self.read_line("\nYour answer (one line): "))
         else:
-            self.read_line("\nPress Enter to start recording (Enter again to stop)...")
-        worker = threading.Thread(target=rnd.answer_by_voice, args=(question,), daemon=True)
+            if rnd.config.prepare_s is not None:
+                self.countdown(rnd.config.prepare_s)
+            else:
+                self.read_line("\nPress Enter to start recording (Enter again to stop)...")
+            answer = self.record(question, lambda: rnd.answer_by_voice(question))
+        if answer is not None:
+            self.follow_up(answer)
+
+    def follow_up(self, answer: ScoredAnswer) -> None:
+        """Ask the follow-up, if the answer left out an important point, and take its answer
+        the same way (an empty line skips it)."""
+        rnd = self.round
+        follow_up = rnd.follow_up_for(answer)
+        if follow_up is None:
+            return
+        self.say(f"\nFollow-up: {follow_up.prompt}")
+        rnd.ask_follow_up(answer, follow_up)
+        if rnd.typed:
+            text = self.read_line("Your answer (one line; empty to skip): ")
+            if text.strip():
+                rnd.follow_up_typed(answer, follow_up, text)
+            return
+        if self.read_line("Press Enter to answer (Enter again to stop), or s to skip: ").strip():
+            return
+        self.record(answer.question, lambda: rnd.follow_up_by_voice(answer, follow_up))
+
+    def record(
+        self, question: Question, take: Callable[[], ScoredAnswer | None]
+    ) -> ScoredAnswer | None:
+        """Run a recording in a worker, showing its level and words as they come."""
+        taken: list[ScoredAnswer | None] = []
+        worker = threading.Thread(target=lambda: taken.append(take()), daemon=True)
         worker.start()
         while worker.is_alive():
-            self.live(question, allow_enter=rnd.config.prepare_s is None)
+            self.live(question, allow_enter=self.round.config.prepare_s is None)
             worker.join(timeout=0.2)
+        return taken[0] if taken else None
 
     # --- what the round reports ------------------------------------------------------------
 
@@ -92,8 +135,12 @@ class ConsoleRound:
                 self.say("\nTranscribing the last words...")
             case Problem(text=text):
                 self.say(text)
-            case Scored(answer=answer):
+            case Scored(answer=answer) if self.round.config.feedback:
                 self.result(answer)
+            case Scored():
+                self.say("Saved. Feedback comes at the end, as in a real interview.")
+            case FollowedUp(answer=answer) if self.round.config.feedback:
+                self.followed_up(answer)
 
     def result(self, answer: ScoredAnswer) -> None:
         self.out.write(render_coverage(answer.question, answer.coverage) + "\n")
@@ -104,6 +151,16 @@ class ConsoleRound:
             )
         for comment in answer.delivery.comments:
             self.say(f"  • {comment}")
+
+    def followed_up(self, answer: ScoredAnswer) -> None:
+        result = answer.follow_up
+        assert result is not None
+        labels = {c.id: c.label for c in answer.question.concepts}
+        got = ", ".join(labels[c] for c in result.recovered) or "nothing new"
+        self.say(
+            f"Follow-up recovered: {got}. Coverage {answer.coverage.coverage:.0%} in the first "
+            f"answer, {result.coverage_with:.0%} with the follow-up."
+        )
 
     def summary(self) -> None:
         answers = self.round.answers

@@ -12,89 +12,39 @@ statistics in ``review_stats``.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from models.transcriber import Transcript
-from questions.bank import Question, QuestionSet
+from questions.bank import QuestionSet
 from questions.scoring import Coverage
 from simulator import config
-from simulator.delivery import Delivery
 from simulator.history_db import (
     DB_NAME,
+    DB_SIDE_FILES,
     HistoryError,
     UnknownAttemptError,
     friendly_errors,
     open_database,
     unknown_session,
 )
+from simulator.history_rows import (
+    AttemptRow,
+    FollowUpRecord,
+    NewAttempt,
+    Rescored,
+    SessionRow,
+)
 from simulator.judge import Judge
-from simulator.timestamps import format_time, local_date, parse_time
+from simulator.timestamps import format_time
 
-MODES = ("practice", "drill", "cli", "review")
-
-
-# --- rows -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    id: int
-    mode: str
-    bank_id: str
-    started_at: str
-    ended_at: str | None
-    attempt_count: int = 0
-    mean_coverage: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class NewAttempt:
-    """One scored answer to store. The stored text is ``coverage.transcript`` (what the
-    evidence spans index into); word timings, duration and model come from ``transcript``."""
-
-    question: Question
-    transcript: Transcript
-    coverage: Coverage
-    delivery: Delivery | None = None
-    audio_path: Path | None = None  # a recording in our folder, or a user's --audio file
-
-
-@dataclass(frozen=True)
-class AttemptRow:
-    id: int
-    session_id: int
-    question_id: str
-    created_at: str
-    transcript: str
-    words: list[dict[str, Any]]
-    coverage: float
-    concepts: list[dict[str, Any]]
-    delivery: dict[str, Any] | None
-    audio_path: str | None
-    model: str | None
-    rubric_version: str
-    duration_s: float | None
-
-    @property
-    def missed(self) -> list[dict[str, Any]]:
-        return [c for c in self.concepts if not c.get("covered")]
-
-    @property
-    def created(self) -> datetime:
-        return parse_time(self.created_at)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+MODES = ("practice", "drill", "cli", "review", "interview")
+UNSCORABLE = "unscorable"  # recordings `recover` could not score: kept, not offered again
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -121,6 +71,11 @@ class History:
         self.path = path
         self.recordings_dir = path.parent / "recordings"
         self._lock = threading.RLock()
+
+    @property
+    def files(self) -> list[Path]:
+        """The database and its journal files: never to be overwritten by an export."""
+        return [self.path, *(self.path.with_name(self.path.name + s) for s in DB_SIDE_FILES)]
 
     # opening ----------------------------------------------------------------------------------
 
@@ -219,6 +174,8 @@ class History:
             transcript.model or None,
             coverage.rubric_version,
             round(transcript.duration_s, 3) if transcript.duration_s else None,
+            attempt.question.bank_id,
+            attempt.question.bank_sha256,
         )
         with self._write() as conn:
             if not conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
@@ -226,10 +183,21 @@ class History:
             cursor = conn.execute(
                 "INSERT INTO attempts (session_id, question_id, created_at, transcript, "
                 "words_json, coverage, concepts_json, delivery_json, audio_path, model, "
-                "rubric_version, duration_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "rubric_version, duration_s, bank_id, bank_sha256) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 values,
             )
             return int(cursor.lastrowid or 0)
+
+    def add_follow_up(self, attempt_id: int, follow_up: FollowUpRecord) -> None:
+        """Store the follow-up asked after an answer; the answer's own score is unchanged."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE attempts SET follow_up_json = ? WHERE id = ?",
+                (_dumps(follow_up.to_dict()), attempt_id),
+            )
+            if cursor.rowcount == 0:
+                raise UnknownAttemptError(f"no attempt {attempt_id} in the history")
 
     def attempts(
         self, session_id: int | None = None, question_id: str | None = None
@@ -281,41 +249,66 @@ class History:
 
     def rescore(
         self,
-        questions: QuestionSet | Iterable[Question],
+        questions: QuestionSet,
         judge: Judge,
         progress: Callable[[int, int], None] | None = None,
-    ) -> int:
-        """Score every stored transcript again with the current rubrics; return rows changed.
+    ) -> Rescored:
+        """Score every stored transcript again with the current version of the bank it was
+        answered from; the score before is kept, so ``undo_rescore`` can put it back.
 
-        Attempts of questions no longer in any bank keep their old score.
+        An answer whose bank is no longer loaded is skipped (never scored against another
+        bank's question of the same id). Answers saved before banks were recorded use their
+        session's bank.
         """
-        by_id = {q.id: q for q in questions}
         rows = self._read(
-            "SELECT id, question_id, transcript, coverage, concepts_json, "
-            "rubric_version FROM attempts ORDER BY id"
+            "SELECT a.id, a.question_id, a.transcript, a.coverage, a.concepts_json, "
+            "a.rubric_version, a.bank_sha256, COALESCE(NULLIF(a.bank_id, ''), s.bank_id) "
+            "FROM attempts a JOIN sessions s ON s.id = a.session_id ORDER BY a.id"
         )
-        updates = []
-        for done, (aid, qid, text, old_cov, old_concepts, old_version) in enumerate(rows, 1):
-            question = by_id.get(qid)
-            if question is not None:
+        updates, gone = [], 0
+        for done, (aid, qid, text, cov, concepts, version, sha, bank_id) in enumerate(rows, 1):
+            question = questions.find(bank_id, qid)
+            if question is None:
+                gone += 1
+            else:
                 result = judge.score(question, text)
-                new = (
-                    round(result.coverage, 4),
-                    _dumps(_concepts_of(result)),
-                    result.rubric_version,
-                )
-                if new != (old_cov, old_concepts, old_version):
-                    updates.append((*new, aid))
+                new = (round(result.coverage, 4), _dumps(_concepts_of(result)))
+                if new != (cov, concepts) or result.rubric_version != version:
+                    before = {"coverage": cov, "concepts": json.loads(concepts or "[]"),
+                              "rubric_version": version, "bank_sha256": sha}  # fmt: skip
+                    updates.append(
+                        (*new, result.rubric_version, question.bank_sha256, bank_id,
+                         _dumps(before), aid)
+                    )  # fmt: skip
             if progress:
                 progress(done, len(rows))
         if updates:
             with self._write() as conn:
                 conn.executemany(
-                    "UPDATE attempts SET coverage = ?, concepts_json = ?, rubric_version = ? "
-                    "WHERE id = ?",
+                    "UPDATE attempts SET coverage = ?, concepts_json = ?, rubric_version = ?, "
+                    "bank_sha256 = ?, bank_id = ?, previous_json = ? WHERE id = ?",
                     updates,
                 )
-        return len(updates)
+        return Rescored(len(rows), len(updates), gone)
+
+    def undo_rescore(self) -> int:
+        """Put back the score every rescored answer had before; return how many."""
+        rows = self._read("SELECT id, previous_json FROM attempts WHERE previous_json IS NOT NULL")
+        restored = []
+        for aid, previous in rows:
+            before = json.loads(previous)
+            restored.append(
+                (before["coverage"], _dumps(before["concepts"]), before["rubric_version"],
+                 before["bank_sha256"], aid)
+            )  # fmt: skip
+        if restored:
+            with self._write() as conn:
+                conn.executemany(
+                    "UPDATE attempts SET coverage = ?, concepts_json = ?, rubric_version = ?, "
+                    "bank_sha256 = ?, previous_json = NULL WHERE id = ?",
+                    restored,
+                )
+        return len(restored)
 
     def unfinished_recordings(self, recordings_dir: Path | None = None) -> list[Path]:
         """WAV files no attempt refers to (e.g. a crash mid-answer), oldest first."""
@@ -326,12 +319,25 @@ class History:
             str(Path(r[0]).resolve())
             for r in self._read("SELECT audio_path FROM attempts WHERE audio_path IS NOT NULL")
         }
+        aside = folder / UNSCORABLE
         found = [
             p
             for p in folder.rglob("*")
-            if p.suffix.lower() == ".wav" and p.is_file() and str(p.resolve()) not in known
+            if p.suffix.lower() == ".wav"
+            and p.is_file()
+            and not p.is_relative_to(aside)
+            and str(p.resolve()) not in known
         ]
         return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+    def set_aside(self, recording: Path) -> Path:
+        """Move a recording that cannot be scored out of ``unfinished_recordings`` (kept, in
+        the ``unscorable`` folder beside the others); return where it went."""
+        aside = self.recordings_dir / UNSCORABLE
+        aside.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target = aside / recording.name
+        os.replace(recording, target)
+        return target
 
     def integrity(self) -> str:
         return str(self._read("PRAGMA integrity_check")[0][0])
@@ -365,12 +371,13 @@ class History:
 
 _ATTEMPT_SELECT = (
     "SELECT id, session_id, question_id, created_at, transcript, words_json, coverage, "
-    "concepts_json, delivery_json, audio_path, model, rubric_version, duration_s FROM attempts"
+    "concepts_json, delivery_json, audio_path, model, rubric_version, duration_s, bank_id, "
+    "follow_up_json FROM attempts"
 )
 
 
 def _attempt(row: tuple[Any, ...]) -> AttemptRow:
-    aid, sid, qid, created, text, words, coverage, concepts, delivery, *rest = row
+    aid, sid, qid, created, text, words, coverage, concepts, delivery, *rest, follow_up = row
     return AttemptRow(
         aid,
         sid,
@@ -382,26 +389,5 @@ def _attempt(row: tuple[Any, ...]) -> AttemptRow:
         json.loads(concepts or "[]"),
         json.loads(delivery) if delivery else None,
         *rest,
+        FollowUpRecord.from_dict(json.loads(follow_up)) if follow_up else None,
     )
-
-
-def save_cli_score(attempt: NewAttempt) -> int:
-    """Store a ``score --save`` result; return the attempt id.
-
-    CLI scores share one session of mode "cli" per bank and local calendar day, whose
-    ``ended_at`` moves to the latest save. A ``--audio`` file stays where the user keeps it:
-    it is referenced, never copied, and never deleted by ``history delete`` or ``purge``.
-    """
-    with History.open() as history:
-        session_id = _todays_cli_session(history, attempt.question.bank_id)
-        attempt_id = history.add_attempt(session_id, attempt)
-        history.end_session(session_id)
-        return attempt_id
-
-
-def _todays_cli_session(history: History, bank_id: str) -> int:
-    today = datetime.now().astimezone().date()
-    for row in reversed(history.sessions()):
-        if row.mode == "cli" and row.bank_id == bank_id and local_date(row.started_at) == today:
-            return row.id
-    return history.start_session("cli", bank_id)

@@ -1,7 +1,4 @@
-"""History subcommands: ``history [delete|purge|rescore]`` and ``export``.
-
-Also re-exports ``save_cli_score`` (defined in ``simulator.history``) for ``score --save``.
-"""
+"""History subcommands: ``history [delete|purge|rescore]`` and ``export``."""
 
 from __future__ import annotations
 
@@ -9,7 +6,6 @@ import argparse
 import csv
 import io
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,12 +16,14 @@ from questions.errors import SimulatorError
 from simulator import review_stats
 from simulator.compose import Composition
 from simulator.drawing import bar
-from simulator.history import AttemptRow, History, SessionRow, save_cli_score
+from simulator.history import History
 from simulator.history_db import SCHEMA_VERSION
+from simulator.history_rows import AttemptRow, SessionRow
+from simulator.output import write_text_safely
 from simulator.report import show_progress
 from simulator.timestamps import format_time, parse_time
 
-__all__ = ["register", "save_cli_score"]
+__all__ = ["register"]
 
 EXPORT_FORMATS = ("md", "json", "csv")
 CSV_FIELDS = (
@@ -62,6 +60,7 @@ def register(sub: Any) -> None:
     purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     purge.set_defaults(func=cmd_history_purge)
     rescore = hsub.add_parser("rescore", help="score stored transcripts with the current rubrics")
+    rescore.add_argument("--undo", action="store_true", help="put the scores before back")
     rescore.set_defaults(func=cmd_history_rescore)
 
     e = sub.add_parser("export", help="write a report of answers (Markdown, JSON or CSV)")
@@ -209,11 +208,24 @@ def cmd_history_purge(args: argparse.Namespace, app: Composition, out: TextIO) -
 
 def cmd_history_rescore(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
     with app.open_history() as history:
-        total = len(history.score_log())
-        changed = history.rescore(
-            app.questions, app.judge, lambda done, total: show_progress("rescoring", done, total)
+        if args.undo:
+            restored = history.undo_rescore()
+            out.write(f"Put back the earlier score of {restored} answer(s).\n")
+            return 0
+        done = history.rescore(
+            app.questions, app.judge, lambda n, total: show_progress("rescoring", n, total)
         )
-    out.write(f"Rescored {total} answer(s) with the current rubrics: {changed} changed.\n")
+    out.write(
+        f"Rescored {done.answers} answer(s) with the current version of their bank: "
+        f"{done.changed} changed"
+        + (
+            f"; {done.bank_gone} skipped, their bank is no longer installed"
+            if done.bank_gone
+            else ""
+        )
+        + (" ('history rescore --undo' puts the earlier scores back)" if done.changed else "")
+        + ".\n"
+    )
     return 0
 
 
@@ -224,11 +236,12 @@ def cmd_export(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
     with app.open_history() as history:
         sessions = _chosen_sessions(history, args.session, args.all)
         attempts = {s.id: history.attempts(session_id=s.id) for s in sessions}
+        kept = (history.files, [history.recordings_dir, app.recordings_dir])
     questions = _questions(app)
     render = {"md": export_markdown, "json": export_json, "csv": export_csv}[args.format]
     text = render(sessions, attempts, questions)
     if args.output:
-        path = _write_private(Path(args.output), text)
+        path = write_text_safely(Path(args.output), text, *kept)
         print(f"interview-sim: wrote {path}", file=sys.stderr)
     else:
         out.write(text)
@@ -252,16 +265,6 @@ def _questions(app: Composition) -> dict[str, Question]:
         return {q.id: q for q in app.questions}
     except SimulatorError:
         return {}
-
-
-def _write_private(path: Path, text: str) -> Path:
-    path = path.expanduser()
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-    return path
 
 
 Attempts = dict[int, list[AttemptRow]]

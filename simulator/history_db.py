@@ -22,6 +22,7 @@ from typing import NoReturn
 from questions.errors import HistoryError
 
 DB_NAME = "history.sqlite3"
+DB_SIDE_FILES = ("-wal", "-shm", "-journal")
 BUSY_TIMEOUT_S = 10.0
 
 # Each entry moves the schema from version ``index`` to ``index + 1``; append, never edit.
@@ -53,6 +54,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE attempts ADD COLUMN rubric_version TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX attempts_by_session ON attempts(session_id)",
         "CREATE INDEX attempts_by_question ON attempts(question_id, created_at)",
+    ),
+    (  # 3: which bank (id and file hash) each answer was scored with; the score before a rescore
+        "ALTER TABLE attempts ADD COLUMN bank_id TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE attempts ADD COLUMN bank_sha256 TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE attempts ADD COLUMN previous_json TEXT",
+    ),
+    (  # 4: mock interviews (a session mode; SQLite changes a CHECK only by copying the table),
+        # and each answer's follow-up question and answer
+        """CREATE TABLE sessions_v4 (
+            id INTEGER PRIMARY KEY,
+            mode TEXT NOT NULL
+                CHECK (mode IN ('practice', 'drill', 'cli', 'review', 'interview')),
+            bank_id TEXT NOT NULL DEFAULT '',
+            started_at TEXT NOT NULL,
+            ended_at TEXT
+        )""",
+        "INSERT INTO sessions_v4 SELECT id, mode, bank_id, started_at, ended_at FROM sessions",
+        "DROP TABLE sessions",
+        "ALTER TABLE sessions_v4 RENAME TO sessions",
+        "ALTER TABLE attempts ADD COLUMN follow_up_json TEXT",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -240,17 +261,26 @@ def _configure(conn: sqlite3.Connection) -> None:
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
-    """Apply the missing migrations in one transaction; another process may race us."""
+    """Apply the missing migrations in one transaction; another process may race us.
+
+    Foreign keys are off meanwhile: copying a table (migration 4) drops the old one, which
+    with them on would delete every attempt of every session on the way."""
     if int(conn.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
         return
+    conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         for steps in MIGRATIONS[version:]:
             for statement in steps:
                 conn.execute(statement)
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise HistoryError(f"migrating the history left {len(broken)} orphan rows; undone")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except BaseException:
         conn.execute("ROLLBACK")
+        conn.execute("PRAGMA foreign_keys = ON")
         raise
     conn.execute("COMMIT")
+    conn.execute("PRAGMA foreign_keys = ON")

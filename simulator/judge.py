@@ -7,8 +7,15 @@ import threading
 from collections.abc import Callable
 
 from questions.bank import Question
+from questions.errors import SimulatorError
 from questions.meaning import Meaning
 from questions.scoring import Coverage, score
+
+MAX_ANSWER_CHARS = 50_000  # a 30-minute spoken answer is about 30,000 characters
+
+
+class AnswerTooLongError(SimulatorError):
+    """A typed or pasted answer far longer than anything said in an interview."""
 
 
 def _load_default() -> Meaning:
@@ -39,6 +46,12 @@ class Judge:
             return self._meaning
 
     def score(self, question: Question, transcript: str) -> Coverage:
+        if len(transcript) > MAX_ANSWER_CHARS:
+            raise AnswerTooLongError(
+                f"the answer is {len(transcript):,} characters; one answer may have at most "
+                f"{MAX_ANSWER_CHARS:,} (about {MAX_ANSWER_CHARS // 6:,} words, over half an hour "
+                "of speech): split it into several answers"
+            )
         return score(question, transcript, self.meaning)
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from questions.bank import Question, QuestionSet
 from simulator.drawing import sparkline
-from simulator.history import AttemptRow, History
+from simulator.history import History
+from simulator.history_rows import AttemptRow
 from simulator.timestamps import local_date
 
 
@@ -120,3 +121,13 @@ def previous_drill(history: History, current: int | None) -> DrillFigures | None
         [bool(d.get("over_time")) for d in deliveries],
         [d.get("time_to_first_word_s") for d in deliveries],
     )
+
+
+def previous_interview(history: History, current: int | None) -> float | None:
+    """The mean first-answer coverage of the latest other mock interview, if any."""
+    earlier = [
+        s
+        for s in history.sessions()
+        if s.mode == "interview" and s.id != current and s.attempt_count
+    ]
+    return earlier[-1].mean_coverage if earlier else None

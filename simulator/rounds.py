@@ -18,24 +18,41 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
-from audio.ports import AudioError, Recorder, RecordingResult, Speaker
+from audio.ports import AudioError, Recorder, RecordingResult
 from models.streaming import StreamingTranscriber, speech_spans
-from models.transcriber import Transcriber, Transcript
+from models.transcriber import Transcript
 from questions.bank import Question
-from questions.scoring import Coverage
-from simulator.delivery import Delivery, analyse
-from simulator.history import History, NewAttempt
+from questions.follow_up import FollowUp, choose_follow_up, missed_only
+from simulator.delivery import analyse
+from simulator.history import History
+from simulator.history_rows import FollowUpRecord, NewAttempt
 from simulator.judge import Judge
+from simulator.review_stats import previous_interview
+from simulator.round_devices import Devices
+from simulator.round_events import (
+    FollowedUp,
+    FollowUpResult,
+    Listening,
+    Live,
+    Problem,
+    RoundEvent,
+    Scored,
+    ScoredAnswer,
+    Spoken,
+    Timings,
+    Transcribing,
+)
 from simulator.schedule import due_questions
 
 ADVANCE_AFTER_S = 2.0  # a drill's score stays up this long before the next question
 DEFAULT_COUNT = 5
+INTERVIEW_COUNT = 6
 ORDERS = ("weakest", "fixed", "shuffle")
 SpeechDetector = Callable[[np.ndarray], list[tuple[int, int]]]
 
@@ -45,20 +62,31 @@ SpeechDetector = Callable[[np.ndarray], list[tuple[int, int]]]
 
 @dataclass(frozen=True)
 class RoundConfig:
-    """What makes practice and drill differ; both stop an answer at its time limit."""
+    """What makes practice, drill and a mock interview differ; every answer stops at its
+    question's time limit."""
 
-    mode: str  # "practice" or "drill"
+    mode: str  # "practice", "drill" or "interview"
     prepare_s: float | None = None  # recording starts by itself after this; None: on command
     retries: bool = True  # the same question may be answered again
     advance_after_s: float | None = None  # go on by itself after the score; None: on command
+    follow_ups: int = 0  # follow-up questions at most, per question
+    follow_up_min_weight: float | None = None  # None: the question's median weight
+    feedback: bool = True  # show each answer's result at once (an interview waits to the end)
 
     @classmethod
-    def practice(cls) -> RoundConfig:
-        return cls("practice")
+    def practice(cls, follow_ups: int = 0, min_weight: float | None = None) -> RoundConfig:
+        return cls("practice", follow_ups=follow_ups, follow_up_min_weight=min_weight)
 
     @classmethod
     def drill(cls, prepare_s: float) -> RoundConfig:
         return cls("drill", prepare_s, retries=False, advance_after_s=ADVANCE_AFTER_S)
+
+    @classmethod
+    def interview(cls, follow_ups: int = 1, min_weight: float | None = None) -> RoundConfig:
+        return cls(
+            "interview", retries=False, follow_ups=follow_ups,
+            follow_up_min_weight=min_weight, feedback=False,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -90,157 +118,33 @@ def plan_round(
     return RoundPlan(mode, tuple(chosen))
 
 
-# --- what it reports -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Timings:
-    """Where the time between the end of an answer and its saved score went, in seconds."""
-
-    last_words_s: float = 0.0  # transcribing what was not transcribed while speaking
-    judging_s: float = 0.0
-    delivery_s: float = 0.0
-    saving_s: float = 0.0
-
-    @property
-    def total_s(self) -> float:
-        return self.last_words_s + self.judging_s + self.delivery_s + self.saving_s
-
-
-@dataclass(frozen=True)
-class ScoredAnswer:
-    """One answer, judged and saved."""
-
-    question: Question
-    transcript: Transcript  # with word timings when it was spoken
-    coverage: Coverage  # per concept: covered or not, and the words that earned it
-    delivery: Delivery
-    recording: RecordingResult | None  # None for a typed answer
-    timings: Timings
-    attempt_id: int
-
-    @property
-    def ready_after_s(self) -> float:
-        """From the end of the answer to the saved score."""
-        return self.timings.total_s
-
-
-@dataclass(frozen=True)
-class Spoken:
-    """The question has been read aloud (or could not be: ``problem`` says why)."""
-
-    question: Question
-    problem: str
-
-
-@dataclass(frozen=True)
-class Listening:
-    """Recording has started; the transcript streams while the candidate speaks."""
-
-    question: Question
-    path: Path
-
-
-@dataclass(frozen=True)
-class Transcribing:
-    """Recording has ended (``stopped_by``: manual, silence, time_limit, error...)."""
-
-    question: Question
-    stopped_by: str
-
-
-@dataclass(frozen=True)
-class Scored:
-    answer: ScoredAnswer
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something failed; ``text`` is for the user. ``kept``: the answer was still saved."""
-
-    text: str
-    kept: bool = False
-
-
-RoundEvent = Spoken | Listening | Transcribing | Scored | Problem
-
-
-@dataclass(frozen=True)
-class Live:
-    """The answer as it is being recorded, for a level meter and a running transcript."""
-
-    level: float
-    elapsed_s: float
-    limit_s: float
-    partial: str
-
-
-# --- devices ---------------------------------------------------------------------------------
-
-
-class BackgroundModel:
-    """Loads the transcriber on a worker thread so the first question is read out meanwhile."""
-
-    def __init__(self, build: Callable[[], Transcriber]):
-        self._build = build
-        self._ready = threading.Event()
-        self._value: Transcriber | None = None
-        self._error: BaseException | None = None
-        threading.Thread(target=self._load, name="model-loader", daemon=True).start()
-
-    def _load(self) -> None:
-        try:
-            transcriber = self._build()
-            load = getattr(transcriber, "load", None)
-            if load:
-                load()
-            self._value = transcriber
-        except BaseException as exc:
-            self._error = exc
-        finally:
-            self._ready.set()
-
-    def get(self, timeout: float = 300.0) -> Transcriber:
-        if not self._ready.wait(timeout):
-            raise TimeoutError("the speech model took too long to load")
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
-
-
-@dataclass
-class Devices:
-    """The voice, the microphone (None: answers are typed, ``typed_reason`` says why) and
-    the speech model loading in the background."""
-
-    speaker: Speaker
-    recorder: Recorder | None
-    model: BackgroundModel | None
-    typed_reason: str = ""
-
-    @classmethod
-    def open(
-        cls,
-        make_speaker: Callable[[], Speaker],
-        make_recorder: Callable[[], Recorder | None],
-        load_transcriber: Callable[[], Transcriber],
-        typed_reason: str = "",
-    ) -> Devices:
-        """The voice and the microphone, then the speech model loading in the background
-        (while the first question is read). A missing microphone is a reason to type, not an
-        error; so is ``typed_reason`` (the microphone is then not even opened)."""
-        speaker = make_speaker()
-        recorder: Recorder | None = None
-        reason = typed_reason
-        if not reason:
-            try:
-                recorder = make_recorder()
-                reason = "" if recorder is not None else "no microphone was found"
-            except AudioError as exc:
-                reason = str(exc)
-        model = BackgroundModel(load_transcriber) if recorder is not None else None
-        return cls(speaker, recorder, model, reason)
+def plan_interview(
+    questions: Sequence[Question], history: History, count: int = INTERVIEW_COUNT
+) -> RoundPlan:
+    """A mock interview: ``count`` questions walking from the bank's first (easiest)
+    sections to its last (scenarios, behaviour), spread evenly over them, the weakest
+    question of each section first."""
+    sections = list(dict.fromkeys(q.section for q in questions))
+    if not sections:
+        return RoundPlan("interview", ())
+    due = {qid: n for n, qid in enumerate(due_questions(history, [q.id for q in questions]))}
+    pools = {
+        name: sorted(
+            (q for q in questions if q.section == name), key=lambda q: due.get(q.id, len(due))
+        )
+        for name in sections
+    }
+    if count >= len(sections):
+        picks = [sections[n % len(sections)] for n in range(count)]
+    else:  # evenly spaced, the first and the last section always in
+        step = (len(sections) - 1) / max(1, count - 1)
+        picks = [sections[round(n * step)] for n in range(count)]
+    chosen: list[Question] = []
+    for name in sorted(picks, key=sections.index):
+        left = [q for q in pools[name] if q not in chosen]
+        if left:
+            chosen.append(left[0])
+    return RoundPlan("interview", tuple(chosen))
 
 
 # --- the service -------------------------------------------------------------------------------
@@ -311,14 +215,26 @@ class Round:
     def ask(self, question: Question) -> str:
         """Read the question aloud (blocks until it has been said, or ``stop_speaking``).
         A failing voice goes silent for the rest of the round; the reason is returned once."""
-        problem = ""
+        return self._say(question, question.prompt)
+
+    def introduce(self) -> str:
+        """A mock interview's opening, read aloud; returns its text."""
+        questions = self.plan.questions
+        minutes = round(sum(q.time_limit_s for q in questions) * 1.5 / 60)
+        text = (
+            f"Hello, and thanks for making the time. This is a mock interview: {len(questions)} "
+            f"questions, about {minutes} minutes in all, starting with the basics and ending "
+            "with scenarios and your own experience. Answer as you would on the day. I may "
+            "ask a follow-up now and then, and you will get my feedback at the end."
+        )
         if not self.silent_reason:
-            try:
-                self.devices.speaker.say(question.prompt)
-            except Exception as exc:  # AudioError, or an engine that broke: go on silently
-                self.silent_reason = problem = f"cannot speak: {exc}"
-        self.on_event(Spoken(question, problem))
-        return problem
+            with contextlib.suppress(Exception):  # a voice that fails shows up at the question
+                self.devices.speaker.say(text)
+        return text
+
+    def previous_interview(self) -> float | None:
+        """The last other mock interview's first-answer coverage (for the report card)."""
+        return previous_interview(self.history, self.session_id)
 
     def stop_speaking(self) -> None:
         self.devices.speaker.stop()
@@ -331,11 +247,78 @@ class Round:
         Returns None when recording could not start (a ``Problem`` event says why); a
         recording that failed part-way is still judged and saved from what it kept.
         """
+        heard = self._record(question, question.vocabulary())
+        if heard is None:
+            return None
+        transcript, result, last_words_s = heard
+        return self._save(question, transcript, result, last_words_s)
+
+    def answer_typed(self, question: Question, text: str) -> ScoredAnswer:
+        transcript = Transcript(text.strip(), (), 0.0, "typed")
+        return self._save(question, transcript, None, 0.0)
+
+    # -- following up --------------------------------------------------------------------------
+
+    def follow_up_for(self, answer: ScoredAnswer) -> FollowUp | None:
+        """What the interviewer asks after ``answer`` (None: nothing to ask, or enough asked)."""
+        if self.config.follow_ups < 1 or answer.follow_up is not None:
+            return None
+        return choose_follow_up(
+            answer.question, answer.coverage, min_weight=self.config.follow_up_min_weight
+        )
+
+    def ask_follow_up(self, answer: ScoredAnswer, follow_up: FollowUp) -> str:
+        """Read the follow-up aloud, as ``ask`` reads a question."""
+        return self._say(answer.question, follow_up.prompt)
+
+    def follow_up_by_voice(self, answer: ScoredAnswer, follow_up: FollowUp) -> ScoredAnswer | None:
+        """Record the follow-up's answer (the same controls as an answer), judge it against
+        the concepts the first answer missed, and save it with that answer."""
+        missed = missed_only(answer.question, answer.coverage)
+        heard = self._record(answer.question, missed.vocabulary())
+        if heard is None:
+            return None
+        transcript, result, _ = heard
+        return self._save_follow_up(answer, follow_up, transcript, result)
+
+    def follow_up_typed(self, answer: ScoredAnswer, follow_up: FollowUp, text: str) -> ScoredAnswer:
+        transcript = Transcript(text.strip(), (), 0.0, "typed")
+        return self._save_follow_up(answer, follow_up, transcript, None)
+
+    def stop(self) -> None:
+        """End the answer being recorded (the recording is kept and judged)."""
+        self._stop.set()
+
+    def live(self, question: Question) -> Live | None:
+        recorder, stream = self.devices.recorder, self._stream
+        if recorder is None or stream is None or not recorder.recording:
+            return None
+        return Live(
+            recorder.level, recorder.elapsed_s, question.time_limit_s, stream.partial_text()
+        )
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _say(self, question: Question, text: str) -> str:
+        problem = ""
+        if not self.silent_reason:
+            try:
+                self.devices.speaker.say(text)
+            except Exception as exc:  # AudioError, or an engine that broke: go on silently
+                self.silent_reason = problem = f"cannot speak: {exc}"
+        self.on_event(Spoken(question, problem))
+        return problem
+
+    def _record(
+        self, question: Question, vocabulary: list[str]
+    ) -> tuple[Transcript, RecordingResult, float] | None:
+        """Record one answer and transcribe its last words: the transcript, the recording,
+        and how long the last words took after it ended. None: nothing to judge."""
         recorder = self.devices.recorder
         assert recorder is not None and self.devices.model is not None
         self._stop.clear()
         try:
-            path = self._start(question, recorder)
+            path = self._start(question, recorder, vocabulary)
         except Exception as exc:
             self.on_event(Problem(f"Cannot record: {exc}"))
             return None
@@ -357,33 +340,40 @@ class Round:
         ended = time.perf_counter()
         assert stream is not None
         transcript = stream.finish()
-        return self._save(question, transcript, result, time.perf_counter() - ended)
+        return transcript, result, time.perf_counter() - ended
 
-    def answer_typed(self, question: Question, text: str) -> ScoredAnswer:
-        transcript = Transcript(text.strip(), (), 0.0, "typed")
-        return self._save(question, transcript, None, 0.0)
+    def _save_follow_up(
+        self,
+        answer: ScoredAnswer,
+        follow_up: FollowUp,
+        transcript: Transcript,
+        recording: RecordingResult | None,
+    ) -> ScoredAnswer:
+        question = answer.question
+        judged = self.judge.score(missed_only(question, answer.coverage), transcript.text)
+        recovered = tuple(r.concept.id for r in judged.covered)
+        total = sum(c.weight for c in question.concepts) or 1.0
+        earned = sum(r.concept.weight for r in answer.coverage.covered)
+        earned += sum(r.concept.weight for r in judged.covered)
+        result = FollowUpResult(follow_up, transcript, judged, recovered, earned / total, recording)
+        record = FollowUpRecord(
+            follow_up.concept.id, follow_up.concept.label, follow_up.prompt, judged.transcript,
+            recovered, round(result.coverage_with, 4), tuple(judged.to_dict()["concepts"]),
+            str(recording.path) if recording else None,
+        )  # fmt: skip
+        self.history.add_follow_up(answer.attempt_id, record)
+        updated = replace(answer, follow_up=result)
+        self.answers = [updated if a is answer else a for a in self.answers]
+        self.on_event(FollowedUp(updated))
+        return updated
 
-    def stop(self) -> None:
-        """End the answer being recorded (the recording is kept and judged)."""
-        self._stop.set()
-
-    def live(self, question: Question) -> Live | None:
-        recorder, stream = self.devices.recorder, self._stream
-        if recorder is None or stream is None or not recorder.recording:
-            return None
-        return Live(
-            recorder.level, recorder.elapsed_s, question.time_limit_s, stream.partial_text()
-        )
-
-    # -- internals ------------------------------------------------------------------------------
-
-    def _start(self, question: Question, recorder: Recorder) -> Path:
+    def _start(self, question: Question, recorder: Recorder, vocabulary: list[str]) -> Path:
         assert self.devices.model is not None
         self.recordings_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S%f")[:-3]  # ms: a quick retry is new
         path = self.recordings_dir / f"{stamp}-{question.id}.wav"
         self._stream = StreamingTranscriber(
-            self.devices.model.get(), question.vocabulary(), detect_speech=self.detect_speech
+            self.devices.model.get(), vocabulary, detect_speech=self.detect_speech
         )
         recorder.start(path, time_limit_s=question.time_limit_s, on_block=self._stream.feed)
         return path

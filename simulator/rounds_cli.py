@@ -9,10 +9,19 @@ from typing import Any, TextIO
 
 from questions.errors import SimulatorError
 from simulator.compose import Composition
+from simulator.config import Settings
 from simulator.console import ConsoleRound
 from simulator.delivery import analyse
-from simulator.history import History, NewAttempt
-from simulator.rounds import ORDERS, Round, RoundConfig, plan_round
+from simulator.history import History
+from simulator.history_rows import NewAttempt
+from simulator.rounds import (
+    INTERVIEW_COUNT,
+    ORDERS,
+    Round,
+    RoundConfig,
+    plan_interview,
+    plan_round,
+)
 
 
 def register(sub: Any) -> None:
@@ -22,7 +31,7 @@ def register(sub: Any) -> None:
     ):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--section", help="only this section (name or id prefix)")
-        p.add_argument("--count", type=int, help="number of questions (default: 5)")
+        p.add_argument("--count", type=_positive, help="number of questions (default: 5)")
         p.add_argument(
             "--order",
             choices=ORDERS,
@@ -36,12 +45,34 @@ def register(sub: Any) -> None:
             help="line-by-line terminal mode instead of the full-screen interface",
         )
         p.set_defaults(func=cmd_start, mode=name)
+    interview = sub.add_parser(
+        "interview", help="a mock interview: follow-ups, no feedback until the report card"
+    )
+    interview.add_argument(
+        "--count", type=_positive, default=INTERVIEW_COUNT, help="number of questions (default: 6)"
+    )
+    interview.add_argument("--typed", action="store_true", help="type answers instead of speaking")
+    interview.add_argument(
+        "--plain", action="store_true", help="line-by-line terminal mode instead of the interface"
+    )
+    interview.set_defaults(func=cmd_start, mode="interview", section=None, order="weakest")
     review = sub.add_parser("review", help="review past answers, trends and transcripts")
     review.set_defaults(func=cmd_start, mode="review")
     home = sub.add_parser("home", help="the full-screen interface's home screen (the default)")
     home.set_defaults(func=cmd_start, mode="home")
     recover = sub.add_parser("recover", help="score and save recordings a crash left unscored")
     recover.set_defaults(func=cmd_recover)
+
+
+def _positive(text: str) -> int:
+    """argparse type: a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def cmd_default(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
@@ -54,7 +85,7 @@ def cmd_default(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
 
 def cmd_start(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
     mode = args.mode
-    if mode in ("practice", "drill") and (args.plain or not _interactive()):
+    if mode in ("practice", "drill", "interview") and (args.plain or not _interactive()):
         return run_console(app, mode, args.section, args.count, args.order, out)
     return _tui(args, app, mode)
 
@@ -87,21 +118,28 @@ def run_console(
 ) -> int:
     """A practice round or a drill as plain lines of text."""
     pool = app.questions.in_section(section)
-    if count is not None and count < 1:
-        raise SimulatorError(f"--count must be 1 or more (got {count})")
     with app.open_history() as history:
         _mention_unfinished(history, out)
-        plan = plan_round(pool, history, mode, count, order)
-        config = (
-            RoundConfig.drill(app.settings.drill_prepare_s)
-            if mode == "drill"
-            else RoundConfig.practice()
-        )
+        if mode == "interview":
+            plan = plan_interview(pool, history, count or INTERVIEW_COUNT)
+        else:
+            plan = plan_round(pool, history, mode, count, order)
+        config = round_config(app.settings, mode)
         devices = app.devices("" if sys.stdin.isatty() else "no terminal to press Enter in")
         extra = {"detect_speech": app.detect_speech} if app.detect_speech else {}
         rnd = Round(plan, config, devices, history, app.judge, app.recordings_dir, **extra)
         ConsoleRound(rnd, out).run()
     return 0
+
+
+def round_config(settings: Settings, mode: str) -> RoundConfig:
+    """Practice, drill or interview, as the settings ask for them."""
+    if mode == "drill":
+        return RoundConfig.drill(settings.drill_prepare_s)
+    weight = settings.follow_up_min_weight
+    if mode == "interview":
+        return RoundConfig.interview(settings.follow_ups, weight)
+    return RoundConfig.practice(settings.follow_ups, weight)
 
 
 def _mention_unfinished(history: History, out: TextIO) -> None:
@@ -128,7 +166,8 @@ def cmd_recover(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
                 question = app.questions.get(qid)
                 transcript = transcriber.transcribe_file(path, question.vocabulary())
             except SimulatorError as exc:
-                out.write(f"skipped {path.name}: {exc}\n")
+                kept = history.set_aside(path)
+                out.write(f"could not score {path.name}: {exc}; kept as {kept}\n")
                 continue
             coverage = app.judge.score(question, transcript.text)
             delivery = analyse(transcript, question.time_limit_s, transcript.duration_s)

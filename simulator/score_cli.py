@@ -6,17 +6,21 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from models.transcriber import Transcript
 from questions.bank import QuestionSet
 from questions.errors import SimulatorError
+from questions.follow_up import choose_follow_up
 from simulator.compose import Composition
 from simulator.delivery import analyse
-from simulator.history import NewAttempt, save_cli_score
+from simulator.history import History
+from simulator.history_rows import NewAttempt
 from simulator.judge import Judge
 from simulator.report import render_coverage, show_progress
+from simulator.timestamps import local_date
 
 
 def register(sub: Any) -> None:
@@ -90,12 +94,16 @@ def cmd_score(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
         delivery = analyse(transcript, question.time_limit_s)
         audio = Path(args.audio) if args.audio else None
         attempt = NewAttempt(question, transcript, result, delivery, audio)
-        extra["attempt_id"] = save_cli_score(attempt)
+        extra["attempt_id"] = save_cli_score(attempt, app.open_history)
+    follow_up = choose_follow_up(question, result)
     if args.json:
+        extra["follow_up"] = follow_up.to_dict() if follow_up else None
         json.dump(result.to_dict() | extra, out, ensure_ascii=False)
         out.write("\n")
     else:
         out.write(render_coverage(question, result))
+        if follow_up:
+            out.write(f"\nAn interviewer would follow up: {follow_up.prompt}\n")
     return 0
 
 
@@ -113,13 +121,13 @@ def _score_batch(args: argparse.Namespace, app: Composition, out: TextIO) -> int
         return result.text, transcriber.model_name
 
     failed = 0
-    for number, line in enumerate(lines, start=1):
+    for done, (number, line) in enumerate(lines, start=1):
         record = _score_line(number, line, questions, app.judge, transcribe)
         if "error" in record:
             failed += 1
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.write(json_line(record) + "\n")
         out.flush()
-        show_progress("scoring", number, len(lines))
+        show_progress("scoring", done, len(lines))
     if failed:
         print(
             f"interview-sim: {failed} of {len(lines)} batch lines failed; "
@@ -130,16 +138,36 @@ def _score_batch(args: argparse.Namespace, app: Composition, out: TextIO) -> int
     return 0
 
 
-def _read_batch(path: Path) -> list[str]:
+def json_line(record: dict[str, Any]) -> str:
+    """One JSON object on one line, whatever splits lines for the reader: U+2028, U+2029 and
+    U+0085 are escaped (valid JSON, and ``str.splitlines`` no longer cuts the record)."""
+    text = json.dumps(record, ensure_ascii=False)
+    for char in ("\u2028", "\u2029", "\x85"):
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
+
+
+def _read_batch(path: Path) -> list[tuple[int, str]]:
+    """The batch's non-blank lines with their line numbers in the file. Lines end at "\n"
+    only: a JSON string may hold U+2028 or U+0085, which ``str.splitlines`` would split on."""
     if str(path) == "-":
-        return [line for line in sys.stdin.read().splitlines() if line.strip()]
-    if not path.is_file():
-        raise SimulatorError(f"{path}: no such batch file; give a .jsonl file, one answer a line")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SimulatorError(f"{path}: not UTF-8 text; save the batch file as UTF-8") from None
-    lines = [line for line in text.splitlines() if line.strip()]
+        text = sys.stdin.read()
+    else:
+        if not path.is_file():
+            raise SimulatorError(
+                f"{path}: no such batch file; give a .jsonl file, one answer a line"
+            )
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SimulatorError(f"{path}: not UTF-8 text; save the batch file as UTF-8") from None
+        except OSError as exc:
+            raise SimulatorError(f"{path}: cannot read it ({exc.strerror})") from None
+    lines = [
+        (number, line.rstrip("\r"))
+        for number, line in enumerate(text.lstrip("\ufeff").split("\n"), start=1)
+        if line.strip()
+    ]
     if not lines:
         raise SimulatorError(f"{path}: the batch file is empty; write one JSON object a line")
     return lines
@@ -181,3 +209,28 @@ def _score_line(
         if not message.startswith(f"line {number}:"):
             message = f"line {number}: {message}"
         return {"id": item_id, "line": number, "error": message}
+
+
+# --- `score --save` ---------------------------------------------------------------------
+
+
+def save_cli_score(attempt: NewAttempt, open_history: Callable[[], History] = History.open) -> int:
+    """Store a ``score --save`` result; return the attempt id.
+
+    CLI scores share one session of mode "cli" per bank and local calendar day, whose
+    ``ended_at`` moves to the latest save. A ``--audio`` file stays where the user keeps it:
+    it is referenced, never copied, and never deleted by ``history delete`` or ``purge``.
+    """
+    with open_history() as history:
+        session_id = _todays_cli_session(history, attempt.question.bank_id)
+        attempt_id = history.add_attempt(session_id, attempt)
+        history.end_session(session_id)
+        return attempt_id
+
+
+def _todays_cli_session(history: History, bank_id: str) -> int:
+    today = datetime.now().astimezone().date()
+    for row in reversed(history.sessions()):
+        if row.mode == "cli" and row.bank_id == bank_id and local_date(row.started_at) == today:
+            return row.id
+    return history.start_session("cli", bank_id)

@@ -15,7 +15,7 @@ from models.transcriber import Transcript, Word
 from questions.bank import Question
 from questions.scoring import score
 from simulator.delivery import Delivery, analyse
-from simulator.history import NewAttempt
+from simulator.history_rows import NewAttempt
 
 
 class ScriptedTranscriber:

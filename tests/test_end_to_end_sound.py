@@ -20,15 +20,9 @@ from models.transcriber import WhisperTranscriber
 from questions.bank import QuestionSet
 from simulator.history import History
 from simulator.judge import Judge
-from simulator.rounds import (
-    BackgroundModel,
-    Devices,
-    Listening,
-    Round,
-    RoundConfig,
-    RoundEvent,
-    RoundPlan,
-)
+from simulator.round_devices import BackgroundModel, Devices
+from simulator.round_events import Listening, RoundEvent
+from simulator.rounds import Round, RoundConfig, RoundPlan
 from tests.speech_fixtures import espeak_wav
 from tests.virtual_audio import VirtualAudio
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from models.transcriber import Transcript, Word
-from questions.bank import QuestionSet
+from questions.bank import QuestionSet, load_bank
 from questions.scoring import score
 from simulator import config, review_stats, schedule
 from simulator.drawing import sparkline
-from simulator.history import History, NewAttempt, save_cli_score
+from simulator.history import History
 from simulator.history_db import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -28,7 +28,9 @@ from simulator.history_db import (
     HistoryNewerError,
     UnknownSessionError,
 )
+from simulator.history_rows import NewAttempt
 from simulator.judge import terms_only
+from simulator.score_cli import save_cli_score
 from tests.answers import in_sentences
 from tests.fakes import scored, some_delivery
 
@@ -136,14 +138,15 @@ def test_migrates_a_version_1_database(bank: QuestionSet) -> None:
     conn.commit()
     conn.close()
     with History.open() as history:
-        assert history.schema_version == SCHEMA_VERSION == 2
+        assert history.schema_version == SCHEMA_VERSION == 4
         (old,) = history.attempts()
         assert old.transcript == "never trust" and old.rubric_version == ""
         new = add(history, bank, 1, "beginner-01", GOOD)
         assert history.attempt(new).rubric_version == bank.get("beginner-01").rubric_version
         indexes = {r[0] for r in history._read("SELECT name FROM sqlite_master")}
         assert {"attempts_by_session", "attempts_by_question"} <= indexes
-        assert history.rescore(bank, terms_only()) == 1  # the old row gets the current rubric
+        done = history.rescore(bank, terms_only())  # the session's bank: zero-trust-ai
+        assert (done.answers, done.changed, done.bank_gone) == (2, 1, 0)  # the old row changed
 
 
 def test_newer_schema_is_refused_and_left_untouched() -> None:
@@ -353,13 +356,51 @@ def test_rescore_applies_the_current_rubric(bank: QuestionSet) -> None:
         retired = dataclasses.replace(older, id="retired-01")  # no longer in any bank
         history.add_attempt(sid, scored(retired, GOOD))
         judge = terms_only()
-        assert history.rescore(bank, judge, lambda done, total: seen.append((done, total))) == 1
+        done = history.rescore(bank, judge, lambda n, total: seen.append((n, total)))
+        assert (done.answers, done.changed, done.bank_gone) == (3, 1, 1)  # retired: left alone
         row = history.attempt(old)
         assert row.rubric_version == current.rubric_version
         assert len(row.concepts) == len(current.concepts)
         assert row.coverage == round(score(current, GOOD).coverage, 4)
-        assert history.rescore(bank, judge) == 0
+        assert history.rescore(bank, judge).changed == 0
+        assert history.undo_rescore() == 1  # the score before comes back
+        row = history.attempt(old)
+        assert row.rubric_version == older.rubric_version and len(row.concepts) == 3
+        assert row.coverage == round(score(older, GOOD).coverage, 4)
+        assert history.undo_rescore() == 0
     assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_rescore_uses_the_bank_each_answer_was_given_from(
+    bank: QuestionSet, tmp_path: Path
+) -> None:
+    """A user's bank that reuses a built-in id: its answers are rescored with its question,
+    never the built-in one; and when the bank is gone they are left as they were."""
+    mine = tmp_path / "mine.toml"
+    concepts = "".join(
+        f'[[questions.concepts]]\nid = "{c}"\nlabel = "{c}"\nterms = ["{c}"]\n'
+        for c in ("knead", "proof", "bake")
+    )
+    mine.write_text(
+        '[bank]\nid = "mine"\n[[questions]]\nid = "beginner-01"\nsection = "Mine"\n'
+        'prompt = "How do you bake bread?"\nhint = "Knead the dough; proof it; bake it."\n'
+        + concepts,
+        encoding="utf-8",
+    )
+    both = QuestionSet([*bank.banks, load_bank(mine)])
+    assert both.get("beginner-01").bank_id == "zero-trust-ai"  # the earlier bank wins by id
+    own = both.find("mine", "beginner-01")
+    assert own is not None and own.prompt == "How do you bake bread?"
+    answer = "You knead the dough, let it proof overnight, then bake it hot."
+    with History.open() as history:
+        sid = history.start_session("practice", "mine")
+        aid = history.add_attempt(sid, scored(own, answer))
+        before = history.attempt(aid)
+        assert before.bank_id == "mine" and before.coverage == 1.0
+        assert history.rescore(both, terms_only()).changed == 0  # not scored as zero trust
+        assert history.attempt(aid).coverage == 1.0
+        done = history.rescore(bank, terms_only())  # the user's bank was removed
+        assert done.bank_gone == 1 and history.attempt(aid).coverage == 1.0
 
 
 def test_review_data_and_sparkline(bank: QuestionSet) -> None:

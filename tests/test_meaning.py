@@ -121,6 +121,13 @@ def test_a_list_of_keywords_is_not_an_answer(bank: QuestionSet, meaning: Meaning
     assert "list of keywords" in result.notice and "sentences" in result.notice
     spoken = "zero trust NIST SP 800-207 least privilege continuous verification perimeter VPN"
     assert score(question, spoken, meaning).notice  # no commas, still a list
+    terms = "every request, device posture, risk score, threat signals, SIEM."
+    assert score(question, terms, meaning).notice  # pieces without a clause in them
+    terse = (
+        "Never trust, always verify; the network perimeter is gone; NIST SP 800-207 says verify "
+        "every request continuously with least privilege."
+    )
+    assert not score(question, terse, meaning).notice  # dense with terms, but sentences
 
 
 def test_generic_security_talk_earns_little(bank: QuestionSet, meaning: Meaning) -> None:

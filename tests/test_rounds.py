@@ -17,19 +17,9 @@ from questions.bank import QuestionSet
 from simulator.console import ConsoleRound
 from simulator.history import History
 from simulator.judge import terms_only
-from simulator.rounds import (
-    BackgroundModel,
-    Devices,
-    Listening,
-    Problem,
-    Round,
-    RoundConfig,
-    RoundEvent,
-    Scored,
-    Spoken,
-    Transcribing,
-    plan_round,
-)
+from simulator.round_devices import BackgroundModel, Devices
+from simulator.round_events import Listening, Problem, RoundEvent, Scored, Spoken, Transcribing
+from simulator.rounds import Round, RoundConfig, plan_round
 from tests.fakes import ScriptedTranscriber, loud_spans, tone_wav
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -201,7 +191,8 @@ from audio.fakes import ScriptedSpeaker, WavFedRecorder
 from questions.bank import QuestionSet, builtin_bank_paths
 from simulator.history import History
 from simulator.judge import terms_only
-from simulator.rounds import BackgroundModel, Devices, Round, RoundConfig, plan_round
+from simulator.round_devices import BackgroundModel, Devices
+from simulator.rounds import Round, RoundConfig, plan_round
 from tests.fakes import ScriptedTranscriber, loud_spans, tone_wav
 
 folder = Path(tempfile.mkdtemp())

@@ -14,11 +14,12 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
 from simulator.compose import Composition
-from simulator.rounds import RoundPlan, plan_round
+from simulator.rounds import INTERVIEW_COUNT, RoundPlan, plan_interview, plan_round
 from simulator.tui.screens.common import Loaded, Services, WorkerFailed
 from simulator.tui.screens.drill import DrillScreen
 from simulator.tui.screens.help import HelpScreen
 from simulator.tui.screens.home import HomeScreen
+from simulator.tui.screens.interview import InterviewScreen
 from simulator.tui.screens.practice import PracticeScreen
 from simulator.tui.screens.review import ReviewScreen
 from simulator.tui.screens.round import RoundScreen
@@ -34,6 +35,11 @@ class InterviewCommands(Provider):
         return [
             ("Practice round", partial(app.start_mode, "practice"), "5 questions, weakest first"),
             ("Timed drill", partial(app.start_mode, "drill"), "countdown, hard stop, no retries"),
+            (
+                "Mock interview",
+                partial(app.start_mode, "interview", count=INTERVIEW_COUNT),
+                "6 questions, follow-ups, a report card at the end",
+            ),
             ("Review history", partial(app.start_mode, "review"), "sessions, attempts, trends"),
             ("Settings", app.action_settings, "microphone, voice, model, timings"),
             ("Help: keys", app.action_help, "what every key does"),
@@ -100,7 +106,7 @@ class InterviewApp(App[int]):
             return
         if mode == "review":
             self.push_screen(ReviewScreen())
-        elif mode in ("practice", "drill"):
+        elif mode in ("practice", "drill", "interview"):
             self._plan(mode, tuple(sections), count, order)
         else:
             self.notify(f"Unknown mode {mode!r}", severity="error", markup=False)
@@ -110,7 +116,10 @@ class InterviewApp(App[int]):
         try:  # "weakest" reads the history
             wanted = set(sections)
             pool = [q for q in self.services.questions if not wanted or q.section in wanted]
-            plan = plan_round(pool, self.services.history, mode, count, order)
+            if mode == "interview":
+                plan = plan_interview(pool, self.services.history, count or INTERVIEW_COUNT)
+            else:
+                plan = plan_round(pool, self.services.history, mode, count, order)
             self.post_message(Loaded("plan", plan))
         except Exception as exc:
             self.post_message(WorkerFailed(f"Cannot choose the questions: {exc}"))
@@ -121,8 +130,8 @@ class InterviewApp(App[int]):
             if not plan.questions:
                 self.notify("No questions match this choice.", severity="warning", markup=False)
             elif not self.in_round():
-                screen = DrillScreen(plan) if plan.mode == "drill" else PracticeScreen(plan)
-                self.push_screen(screen)
+                screens = {"drill": DrillScreen, "interview": InterviewScreen}
+                self.push_screen(screens.get(plan.mode, PracticeScreen)(plan))
 
     def on_worker_failed(self, message: WorkerFailed) -> None:
         self.notify(message.text, severity="error", timeout=8, markup=False)

@@ -87,8 +87,12 @@ def test_ten_megabyte_bank_is_refused_at_once(
         n += 1
     path = bank_file(tmp_path, "".join(parts))
 
-    def never(*args: object, **kwargs: object) -> None:
-        raise AssertionError("an oversized bank must be refused before it is read")
+    read = Path.read_bytes
+
+    def never(self: Path) -> bytes:
+        if self == path:
+            raise AssertionError("an oversized bank must be refused before it is read")
+        return read(self)
 
     monkeypatch.setattr(Path, "read_bytes", never)  # refused from its size alone
     refused(capsys, path, "10 MB is too large", f"limit {MAX_BANK_BYTES // 2**20} MB", "split")

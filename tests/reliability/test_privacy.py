@@ -47,7 +47,7 @@ def test_typed_practice_round_needs_no_network(tmp_path: Path, isolated_home: Pa
     env = offline(log) | {"RELIABILITY_NO_TTS": "1"}
     result = run_cli(
         "practice", "--typed", "--count", "2", "--order", "fixed", env=env,
-        stdin=f"{ANSWER}\nleast privilege\n",
+        stdin=f"{ANSWER}\n\nleast privilege\n\n",  # an empty line skips a follow-up
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Round summary" in result.stdout

@@ -117,6 +117,8 @@ def rig_factory(
             load_transcriber=lambda s: ScriptedTranscriber(answer),
             make_player=lambda: rig.player,
             list_devices=lambda: [("USB mic (default)", "USB mic"), ("Laptop mic", "Laptop mic")],
+            list_voices=lambda: [("English (Great Britain)", "en-gb"), ("English (US)", "en-us")],
+            list_models=lambda: [("tiny.en", "tiny.en"), ("base", "base")],
             clock=rig.clock,
             detect_speech=loud_spans,
         )

@@ -75,9 +75,12 @@ async def test_settings_are_saved(rig_factory: Any) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
         screen = app.screen
         device = screen.query_one("#input_device", Select)
-        await wait_for(pilot, lambda: len(device._options) >= 3)
+        voice = screen.query_one("#voice", Select)
+        model = screen.query_one("#model", Select)
+        await wait_for(pilot, lambda: len(device._options) >= 3 and len(voice._options) >= 3)
+        assert [value for _, value in model._options] == ["tiny.en", "base"]  # only installed
         device.value = "Laptop mic"
-        screen.query_one("#voice", Input).value = "en-gb"
+        voice.value = "en-gb"  # offered because it is installed; nothing else can be typed
         screen.query_one("#rate_wpm", Input).value = "150"
         screen.query_one("#silence_stop_s", Input).value = "2.5"
         screen.query_one("#drill_prepare_s", Input).value = "x"

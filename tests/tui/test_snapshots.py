@@ -15,7 +15,7 @@ from textual.widgets import Input, OptionList
 from models.transcriber import Transcript
 from questions.bank import QuestionSet
 from questions.scoring import Coverage
-from simulator.rounds import ScoredAnswer, Timings
+from simulator.round_events import ScoredAnswer, Timings
 from simulator.tui.screens.attempt import AttemptScreen
 from simulator.tui.screens.practice import PracticeScreen
 from simulator.tui.screens.review import ReviewScreen

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from simulator import review_stats
-from simulator.history import AttemptRow
+from simulator.history_rows import AttemptRow
 from simulator.tui.screens.common import Loaded, Services, WorkerFailed
 from simulator.tui.widgets.labels import attempt_label
 from simulator.tui.widgets.render import trend

@@ -8,7 +8,8 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from simulator.rounds import RoundPlan, ScoredAnswer
+from simulator.round_events import ScoredAnswer
+from simulator.rounds import RoundPlan
 from simulator.tui.screens.round import RoundScreen
 from simulator.tui.widgets.render import coverage_line
 

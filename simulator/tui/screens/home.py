@@ -22,7 +22,7 @@ from textual.widgets import (
 )
 
 from simulator import review_stats
-from simulator.history import SessionRow
+from simulator.history_rows import SessionRow
 from simulator.tui.screens.common import Loaded, Services, WorkerFailed
 from simulator.tui.widgets.labels import session_label
 from simulator.tui.widgets.render import bar, level_colour, trend
@@ -35,6 +35,7 @@ class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "start('practice')", "Practice", id="home.practice"),
         Binding("d", "start('drill')", "Drill", id="home.drill"),
+        Binding("i", "start('interview')", "Interview", id="home.interview"),
         Binding("v", "start('review')", "Review", id="home.review"),
     ]
 
@@ -50,6 +51,7 @@ class HomeScreen(Screen[None]):
                 with RadioSet(id="mode"):
                     yield RadioButton("Practice", value=True, id="mode-practice")
                     yield RadioButton("Drill", id="mode-drill")
+                    yield RadioButton("Interview", id="mode-interview")
                     yield RadioButton("Review", id="mode-review")
                 yield SelectionList[str](*((s, s) for s in sections), id="sections")
                 with Horizontal(id="home-options"):

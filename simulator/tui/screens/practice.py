@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from simulator.rounds import ScoredAnswer
+from simulator.round_events import ScoredAnswer
 from simulator.tui.screens.round import RoundScreen
 from simulator.tui.widgets.result import ResultData, ResultView
 
@@ -17,12 +17,14 @@ class PracticeScreen(RoundScreen):
         Binding("r", "record", "Record", id="practice.record"),
         Binding("s", "stop", "Stop", id="practice.stop"),
         Binding("a", "replay", "Read again", id="practice.replay"),
+        Binding("f", "follow_up", "Follow-up", id="practice.follow_up"),
         Binding("t", "retry", "Retry", id="practice.retry"),
         Binding("p", "play", "Play answer", id="practice.play"),
         Binding("n", "next", "Next", id="practice.next"),
     ]
     ALLOWED: ClassVar[dict[str, set[str]]] = {
-        "record": {"asking", "ready"},
+        "record": {"asking", "ready", "follow_up_ready"},
+        "follow_up": {"result"},
         "stop": {"recording"},
         "replay": {"asking", "ready", "result"},
         "retry": {"result"},
@@ -34,6 +36,8 @@ class PracticeScreen(RoundScreen):
         if action == "record" and self.typed:
             return False
         if action == "play" and (self.last_answer is None or self.last_answer.recording is None):
+            return False
+        if action == "follow_up" and self.follow_up is None:
             return False
         return super().check_action(action, parameters)
 
@@ -47,18 +51,38 @@ class PracticeScreen(RoundScreen):
         return "Recording — press s to stop, or just stop talking."
 
     def answer_ready(self, answer: ScoredAnswer) -> None:
-        data = ResultData.from_answer(answer)
+        self.show_result(answer)
+        if self.follow_up is not None:
+            self.set_state(
+                "result",
+                f"Follow-up: {self.follow_up.prompt}\nf answer it · t retry · p play back · n next",
+            )
+            self.speak_follow_up()
+        else:
+            self.set_state("result", "Saved. t retry · p play back · n next · Esc end")
+
+    def followed_up(self, answer: ScoredAnswer) -> None:
+        self.show_result(answer)
+        self.set_state("result", "Saved with the follow-up. t retry · p play back · n next")
+
+    def show_result(self, answer: ScoredAnswer) -> None:
         result = self.query_one("#result", ResultView)
-        result.show(data)
+        result.show(ResultData.from_answer(answer))
         result.display = True
         result.focus()
-        self.set_state("result", "Saved. t retry · p play back · n next · Esc end")
 
     # --- actions ---------------------------------------------------------------------------
 
     def action_record(self) -> None:
-        if not self.typed:
+        if self.state == "follow_up_ready":
+            self.start_follow_up_recording()
+        elif not self.typed:
             self.start_recording()
+
+    def action_follow_up(self) -> None:
+        if self.follow_up is not None:
+            self.query_one("#result").display = False
+            self.take_follow_up()
 
     def action_stop(self) -> None:
         self.stop_answer()

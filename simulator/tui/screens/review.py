@@ -14,12 +14,14 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Static, Tabbe
 from textual.widgets.option_list import Option
 
 from simulator import review_stats
-from simulator.history import SessionRow
+from simulator.history_rows import SessionRow
 from simulator.review_stats import QuestionReview
 from simulator.tui.screens.attempt import AttemptScreen, QuestionScreen
 from simulator.tui.screens.common import Loaded, Services, WorkerFailed
-from simulator.tui.widgets.labels import attempt_label, session_label
+from simulator.tui.widgets.labels import attempt_label, fit, session_label
 from simulator.tui.widgets.render import bar, level_colour, trend
+
+ID_COLUMN = 24  # the Questions table's id column; longer ids are cut with an ellipsis
 
 
 class ReviewScreen(Screen[None]):
@@ -104,7 +106,7 @@ class ReviewScreen(Screen[None]):
         table.clear()
         for r in reviews:
             table.add_row(
-                r.question_id,
+                fit(r.question_id, ID_COLUMN),
                 str(len(r.coverages)),
                 Text(f"{r.last:.0%}", style=level_colour(r.last)),
                 f"{r.best:.0%}",

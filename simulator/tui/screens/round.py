@@ -20,19 +20,20 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from questions.bank import Question
-from simulator.rounds import (
+from questions.follow_up import FollowUp
+from simulator.round_events import (
+    FollowedUp,
     Listening,
     Problem,
-    Round,
-    RoundConfig,
     RoundEvent,
-    RoundPlan,
     Scored,
     ScoredAnswer,
     Spoken,
     Transcribing,
 )
+from simulator.rounds import Round, RoundConfig, RoundPlan
 from simulator.tui.screens.common import Services, WorkerFailed
+from simulator.tui.screens.round_follow_up import FollowUpSteps
 from simulator.tui.screens.summary import SummaryScreen
 from simulator.tui.widgets.card import LivePanel, QuestionCard
 from simulator.tui.widgets.result import ResultView
@@ -56,7 +57,7 @@ class RoundEnded(Message):
     pass
 
 
-class RoundScreen(Screen[None]):
+class RoundScreen(FollowUpSteps, Screen[None]):
     """Asks the plan's questions one by one; subclasses decide what happens between them."""
 
     mode: ClassVar[str] = "practice"
@@ -76,6 +77,7 @@ class RoundScreen(Screen[None]):
         self.round: Round | None = None
         self.typed_reason = ""
         self.last_answer: ScoredAnswer | None = None
+        self.follow_up: FollowUp | None = None  # asked about the last answer, not yet answered
         self.started_at = 0.0
         self._speaking = False
         self._finish_pending = False  # Esc while answering: keep that answer, then end
@@ -90,9 +92,12 @@ class RoundScreen(Screen[None]):
 
     @property
     def config(self) -> RoundConfig:
+        s = self.services.settings
         if self.mode == "drill":
-            return RoundConfig.drill(self.services.settings.drill_prepare_s)
-        return RoundConfig.practice()
+            return RoundConfig.drill(s.drill_prepare_s)
+        if self.mode == "interview":
+            return RoundConfig.interview(s.follow_ups, s.follow_up_min_weight)
+        return RoundConfig.practice(s.follow_ups, s.follow_up_min_weight)
 
     @property
     def question(self) -> Question:
@@ -239,6 +244,16 @@ class RoundScreen(Screen[None]):
                     self._failed(text)
             case Scored(answer=answer):
                 self._scored(answer)
+            case FollowedUp(answer=answer):
+                self.follow_up = None
+                self.last_answer = answer
+                self.query_one("#live").display = False
+                self.query_one("#typed").display = False
+                if self._finish_pending:
+                    self.set_state("scored")
+                    self.finish()
+                else:
+                    self.followed_up(answer)
 
     def on_worker_failed(self, message: WorkerFailed) -> None:
         self.notify(message.text, severity="error", timeout=8, markup=False)
@@ -263,9 +278,12 @@ class RoundScreen(Screen[None]):
             self.notify(f"Questions are shown, not spoken from now on: {problem}", markup=False)
         if question is self.question and self.state == "asking":
             self.after_spoken()
+        elif question is self.question and self.state == "follow_up_asking":
+            self.set_state("follow_up_ready", self.follow_up_status())
 
     def _scored(self, answer: ScoredAnswer) -> None:
         self.last_answer = answer
+        self.follow_up = self.round.follow_up_for(answer) if self.round else None
         self.query_one("#live").display = False
         self.query_one("#typed").display = False
         if self._finish_pending:
@@ -284,6 +302,9 @@ class RoundScreen(Screen[None]):
         self.app.switch_screen(SummaryScreen(self.mode, self.answers, session_id, total))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.state in ("follow_up_asking", "follow_up_ready"):
+            self._submit_follow_up(event)
+            return
         if self.state not in ("asking", "ready"):
             return
         text = event.value.strip()
@@ -381,6 +402,10 @@ class RoundScreen(Screen[None]):
         raise NotImplementedError
 
     def answer_ready(self, answer: ScoredAnswer) -> None:
+        raise NotImplementedError
+
+    def followed_up(self, answer: ScoredAnswer) -> None:
+        """The follow-up was answered (or skipped); ``answer`` carries both parts."""
         raise NotImplementedError
 
     def recording_status(self) -> str:

@@ -16,6 +16,7 @@ from simulator.config import Settings
 from simulator.tui.screens.common import Loaded, Services, WorkerFailed
 
 DEFAULT_DEVICE = "(system default)"
+DEFAULT_VOICE = "(espeak default)"
 
 
 class SettingsScreen(Screen[None]):
@@ -31,18 +32,24 @@ class SettingsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         s = self.services.settings
-        device = s.input_device or DEFAULT_DEVICE
+        device = str(s.input_device) if s.input_device is not None else DEFAULT_DEVICE
+        voice = s.voice or DEFAULT_VOICE
         yield Header()
         with VerticalScroll(id="settings-form"):
             yield self._row(
                 "Microphone",
                 Select([(device, device)], value=device, allow_blank=False, id="input_device"),
             )
-            yield self._row("Voice", Input(s.voice or "", placeholder="espeak default", id="voice"))
+            yield self._row(
+                "Voice", Select([(voice, voice)], value=voice, allow_blank=False, id="voice")
+            )
             yield self._row(
                 "Rate (words/min)", Input(str(s.rate_wpm), type="integer", id="rate_wpm")
             )
-            yield self._row("Speech model", Input(s.model, placeholder="tiny.en", id="model"))
+            yield self._row(
+                "Speech model",
+                Select([(s.model, s.model)], value=s.model, allow_blank=False, id="model"),
+            )
             yield self._row(
                 "Silence stop (s, 0 off)",
                 Input(f"{s.silence_stop_s:g}", type="number", id="silence_stop_s"),
@@ -59,22 +66,33 @@ class SettingsScreen(Screen[None]):
         return Horizontal(Label(label, classes="settings-label"), field, classes="settings-row")
 
     def on_mount(self) -> None:
-        self._load_devices()
+        self._load_choices()
 
     @work(thread=True, exclusive=True, group="devices", exit_on_error=False)
-    def _load_devices(self) -> None:
-        try:
-            self.post_message(Loaded("devices", self.services.list_devices()))
-        except Exception as exc:
-            self.post_message(WorkerFailed(f"Cannot list microphones: {exc}"))
+    def _load_choices(self) -> None:
+        """What exists on this machine: microphones, voices, installed speech models."""
+        s = self.services
+        for what, listing, default in (
+            ("input_device", s.list_devices, DEFAULT_DEVICE),
+            ("voice", s.list_voices, DEFAULT_VOICE),
+            ("model", s.list_models, None),
+        ):
+            try:
+                options = [(label, value) for label, value in listing()]
+            except Exception as exc:
+                self.post_message(WorkerFailed(f"Cannot list the {what.replace('_', ' ')}s: {exc}"))
+                continue
+            if default is not None:
+                options.insert(0, (default, default))
+            self.post_message(Loaded(what, options))
 
     def on_loaded(self, message: Loaded) -> None:
-        if message.what == "devices":
-            select = self.query_one("#input_device", Select)
-            current = select.value
-            options = [(DEFAULT_DEVICE, DEFAULT_DEVICE), *message.value]
+        if message.what in ("input_device", "voice", "model"):
+            select = self.query_one(f"#{message.what}", Select)
+            current = str(select.value)
+            options = list(message.value)
             if current not in {value for _, value in options}:
-                options.append((f"{current} (saved, not found)", str(current)))
+                options.append((f"{current} (saved, not found)", current))
             select.set_options(options)
             select.value = current
         elif message.what == "saved":
@@ -99,13 +117,16 @@ class SettingsScreen(Screen[None]):
                 raise ValueError(f"{label}: between {low:g} and {high:g}")
             return value
 
-        device = self.query_one("#input_device", Select).value
+        def chosen(name: str, default: str | None = None) -> str | None:
+            value = self.query_one(f"#{name}", Select).value
+            return None if value in (default, Select.BLANK) else str(value)
+
         return replace(
             self.services.settings,
-            input_device=None if device in (DEFAULT_DEVICE, Select.BLANK) else str(device),
-            voice=text("voice") or None,
+            input_device=chosen("input_device", DEFAULT_DEVICE),
+            voice=chosen("voice", DEFAULT_VOICE),
             rate_wpm=int(number("rate_wpm", "Rate", 80, 400)),
-            model=text("model") or "tiny.en",
+            model=chosen("model") or "tiny.en",
             silence_stop_s=number("silence_stop_s", "Silence stop", 0, 60),
             drill_prepare_s=int(number("drill_prepare_s", "Drill prepare", 0, 120)),
         )

@@ -14,8 +14,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from simulator.review_stats import DrillFigures, previous_drill
-from simulator.rounds import ScoredAnswer
+from simulator.report_card import render, report_card
+from simulator.review_stats import DrillFigures, previous_drill, previous_interview
+from simulator.round_events import ScoredAnswer
 from simulator.tui.screens.common import Loaded, Services, WorkerFailed
 from simulator.tui.screens.review import ReviewScreen
 from simulator.tui.widgets.render import bar, level_colour
@@ -39,7 +40,8 @@ class SummaryScreen(Screen[None]):
         self.answers = list(answers)
         self.session_id = session_id
         self.total_s = total_s
-        self.sub_title = "Drill summary" if mode == "drill" else "Round summary"
+        titles = {"drill": "Drill summary", "interview": "Report card"}
+        self.sub_title = titles.get(mode, "Round summary")
 
     @property
     def services(self) -> Services:
@@ -54,7 +56,7 @@ class SummaryScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.mode == "drill":
+        if self.mode in ("drill", "interview"):
             self._load_previous()
 
     def _table(self) -> Table | Text:
@@ -99,12 +101,23 @@ class SummaryScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="summary", exit_on_error=False)
     def _load_previous(self) -> None:
         try:
+            if self.mode == "interview":
+                before = previous_interview(self.services.history, self.session_id)
+                card = render(report_card(self.answers, before))
+                self.post_message(Loaded("card", card))
+                return
             figures = previous_drill(self.services.history, self.session_id)
             self.post_message(Loaded("previous", figures))
         except Exception as exc:
             self.post_message(WorkerFailed(f"Cannot read the history: {exc}"))
 
     def on_loaded(self, message: Loaded) -> None:
+        if message.what == "card":
+            self.query_one("#summary-table", Static).update(Text(message.value))
+            self.query_one("#summary-totals", Static).update(
+                Text("Every answer is saved. Enter: home · v: review", style="dim")
+            )
+            return
         before: DrillFigures | None = message.value
         now = self._figures()
         target = self.query_one("#summary-compare", Static)

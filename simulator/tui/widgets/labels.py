@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from simulator.history import AttemptRow, SessionRow
+from simulator.history_rows import AttemptRow, SessionRow
 from simulator.timestamps import parse_time
 from simulator.tui.widgets.render import bar, level_colour
 
@@ -20,10 +20,18 @@ def session_label(row: SessionRow) -> Text:
 
 
 def attempt_label(row: AttemptRow) -> Text:
-    text = Text(f"{_local(row.created_at)} {row.question_id:<14} ")
+    text = Text(f"{_local(row.created_at)} {fit(row.question_id, ID_WIDTH):<{ID_WIDTH}} ")
     text.append(f"{row.coverage:4.0%} ", style=level_colour(row.coverage))
     text.append_text(bar(row.coverage, 6))
     return text
+
+
+ID_WIDTH = 14  # question ids are cut to this in lists, so long ones keep the columns aligned
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _local(stamp: str) -> str:

@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from simulator.history import AttemptRow
-from simulator.rounds import ScoredAnswer
+from simulator.history_rows import AttemptRow
+from simulator.round_events import ScoredAnswer
 from simulator.tui.widgets.render import (
     comments_text,
     concepts_text,
@@ -31,6 +31,7 @@ class ResultData:
     hint: str = ""
     comments: Sequence[str] = ()
     note: str = ""  # e.g. "typed answer" or "result ready 0.4 s after you stopped"
+    follow_up: Text | None = None  # the follow-up asked, its answer and what it recovered
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -42,6 +43,16 @@ class ResultData:
             note = "Typed answer."
         else:
             note = f"Result ready {answer.ready_after_s:.1f} s after you stopped."
+        follow_up = None
+        if answer.follow_up is not None:
+            done = answer.follow_up
+            labels = {c.id: c.label for c in answer.question.concepts}
+            follow_up = follow_up_text(
+                done.follow_up.prompt,
+                done.transcript.text,
+                [labels[c] for c in done.recovered],
+                done.coverage_with,
+            )
         return cls(
             answer.coverage.coverage,
             concepts,
@@ -49,6 +60,7 @@ class ResultData:
             answer.question.hint,
             answer.delivery.comments,
             note,
+            follow_up,
         )
 
     @classmethod
@@ -57,7 +69,29 @@ class ResultData:
         comments = [str(c) for c in delivery.get("comments", [])]
         when = attempt.created.astimezone().strftime("%Y-%m-%d %H:%M")
         note = f"{when} · {'recorded' if attempt.audio_path else 'typed'}"
-        return cls(attempt.coverage, attempt.concepts, attempt.transcript, hint, comments, note)
+        follow_up = None
+        if attempt.follow_up is not None:
+            done = attempt.follow_up
+            labels = {c["id"]: c.get("label", c["id"]) for c in attempt.concepts}
+            follow_up = follow_up_text(
+                done.prompt, done.transcript, [labels.get(c, c) for c in done.recovered],
+                done.coverage_with,
+            )  # fmt: skip
+        return cls(
+            attempt.coverage, attempt.concepts, attempt.transcript, hint, comments, note, follow_up
+        )
+
+
+def follow_up_text(prompt: str, said: str, recovered: list[str], with_it: float) -> Text:
+    """The follow-up part of a result: the question, the answer, what it recovered."""
+    text = Text("Follow-up: ", style="bold")
+    text.append(prompt)
+    text.append("\n")
+    text.append(said or "(nothing was said)", style="italic")
+    text.append("\nRecovered: ", style="bold")
+    text.append(", ".join(recovered) if recovered else "nothing new")
+    text.append(f" · with the follow-up {with_it:.0%} (the first answer's score stays)")
+    return text
 
 
 class ResultView(VerticalScroll, can_focus=True):
@@ -72,6 +106,7 @@ class ResultView(VerticalScroll, can_focus=True):
         yield Static(id="concepts", classes="result-concepts")
         yield Static("What you said", classes="result-heading")
         yield Static(id="transcript", classes="result-transcript")
+        yield Static(id="follow-up", classes="result-follow-up")
         yield Static("Delivery", classes="result-heading")
         yield Static(id="comments", classes="result-comments")
         yield Static("A strong answer covers", classes="result-heading")
@@ -89,6 +124,9 @@ class ResultView(VerticalScroll, can_focus=True):
         self.query_one("#coverage", Static).update(line)
         self.query_one("#concepts", Static).update(concepts_text(data.concepts))
         self.query_one("#transcript", Static).update(highlighted(data.transcript, data.concepts))
+        follow_up = self.query_one("#follow-up", Static)
+        follow_up.update(data.follow_up or "")
+        follow_up.display = data.follow_up is not None
         self.query_one("#comments", Static).update(comments_text(data.comments))
         self.query_one("#hint", Static).update(Text(data.hint or "–"))
         self.scroll_home(animate=False)
