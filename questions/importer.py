@@ -241,7 +241,7 @@ def bank_toml(imported: Imported, bank_id: str, source: str) -> str:
         lines += [
             "",
             "[[questions]]",
-            f"id = {_string(f'{slug}-{counts[slug]:02d}')}",
+            f"id = {_string(f'{bank_id}-{slug}-{counts[slug]:02d}')}",  # unique across banks
             f"section = {_string(question.section)}",
             f"prompt = {_string(question.prompt)}",
             f"hint = {_string(question.hint)}",

@@ -14,6 +14,8 @@ from questions.errors import SimulatorError
 from questions.importer import bank_toml, parse_prep
 from simulator import config
 from simulator.compose import Composition
+from simulator.history import default_path
+from simulator.history_db import database_files
 from simulator.output import write_text_safely
 
 MAX_PREP_BYTES = 2 * 1024 * 1024
@@ -94,7 +96,8 @@ def cmd_bank_import(args: argparse.Namespace, app: Composition, out: TextIO) -> 
     bank_id = _slug(source.stem)
     if not args.output:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_text_safely(target, bank_toml(imported, bank_id, source.name))
+    kept = database_files(default_path()), [config.paths().recordings_dir]
+    write_text_safely(target, bank_toml(imported, bank_id, source.name), *kept)
     bank = load_bank(target)  # what 'bank validate' will say
     out.write(
         f"{target}: {len(bank.questions)} questions in {len(bank.sections)} sections "
@@ -110,12 +113,16 @@ def cmd_bank_import(args: argparse.Namespace, app: Composition, out: TextIO) -> 
 
 
 def _read_prep(source: Path) -> str:
-    if not source.is_file():
+    if not source.exists():
         raise SimulatorError(f"{source}: no such file; give a Markdown or text prep document")
-    if source.stat().st_size > MAX_PREP_BYTES:
-        raise SimulatorError(f"{source}: larger than 2 MB; that is not a prep document")
+    if not source.is_file():  # a folder, a pipe, a device
+        raise SimulatorError(f"{source}: not a regular file; give a Markdown or text document")
     try:
+        if source.stat().st_size > MAX_PREP_BYTES:
+            raise SimulatorError(f"{source}: larger than 2 MB; that is not a prep document")
         return source.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise SimulatorError(f"{source}: cannot read it ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
         raise SimulatorError(
             f"{source}: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"

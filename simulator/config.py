@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ def paths() -> Paths:
 RATE_RANGE = (80, 400)  # words a minute the voice can read at
 SILENCE_RANGE = (0.0, 60.0)  # 0 turns the silence stop off
 PREPARE_RANGE = (0, 120)
-FOLLOW_UP_RANGE = (0, 3)
+FOLLOW_UP_RANGE = (0, 1)  # the interviewer asks one follow-up per answer at most
 DEVICES = ("cpu", "cuda", "auto")
 COMPUTE_TYPES = ("int8", "int8_float32", "int8_float16", "float16", "float32", "default")
 
@@ -83,7 +84,7 @@ class Settings:
     drill_prepare_s: int = 10
     allow_download: bool = False
     keep_fillers: bool = False  # a disfluent prompt keeps "um"s but costs keyword recall
-    follow_ups: int = 1  # follow-up questions per answer in practice and interviews; 0: none
+    follow_ups: int = 1  # 1: one follow-up after a thin answer in practice and interviews; 0: none
     follow_up_min_weight: float | None = None  # a missed point this heavy is asked about
     unknown: tuple[str, ...] = field(default=(), compare=False)  # keys this release ignores
 
@@ -128,6 +129,7 @@ class Settings:
     def save(self, path: Path) -> None:
         """Write the settings, keeping the file's comments, order and unknown keys."""
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = path.resolve()  # a linked config.toml is updated where it lives, not replaced
         try:
             document = tomlkit.parse(path.read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError):
@@ -138,10 +140,17 @@ class Settings:
                 document.pop(key, None)
             else:
                 document[key] = value
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(tomlkit.dumps(document), encoding="utf-8")
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+        ) as tmp:  # a unique name: two windows saving at once cannot mix their files
+            tmp.write(tomlkit.dumps(document))
+        tmp_path = Path(tmp.name)
+        try:
+            tmp_path.chmod(0o600)
+            tmp_path.replace(path)
+        except OSError:
+            tmp_path.unlink(missing_ok=True)
+            raise
 
 
 def _text(value: object) -> str:

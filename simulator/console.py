@@ -38,6 +38,7 @@ class ConsoleRound:
         self.round = round_
         self.out = out
         self.keys = keys
+        self._worker: threading.Thread | None = None
         round_.on_event = self.show
 
     def run(self) -> list[ScoredAnswer]:
@@ -62,6 +63,8 @@ class ConsoleRound:
                 except SimulatorError as exc:  # this answer could not be taken; go on
                     self.say(f"Not saved: {exc}")
         except KeyboardInterrupt:
+            rnd.abandon()  # an answer being recorded stays on disk for `recover`
+            self._join_recording()
             self.say("\nRound ended; every finished answer is saved.")
         except EOFError:
             self.say("\nNo more input; every finished answer is saved.")
@@ -116,12 +119,27 @@ class ConsoleRound:
     ) -> ScoredAnswer | None:
         """Run a recording in a worker, showing its level and words as they come."""
         taken: list[ScoredAnswer | None] = []
-        worker = threading.Thread(target=lambda: taken.append(take()), daemon=True)
+        failed: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                taken.append(take())
+            except BaseException as exc:  # shown on the main thread, as a typed answer's is
+                failed.append(exc)
+
+        self._worker = worker = threading.Thread(target=work, daemon=True)
         worker.start()
         while worker.is_alive():
             self.live(question, allow_enter=self.round.config.prepare_s is None)
             worker.join(timeout=0.2)
+        if failed:
+            raise failed[0]
         return taken[0] if taken else None
+
+    def _join_recording(self, seconds: float = 10.0) -> None:
+        """Let an abandoned recording close its file before the history closes."""
+        if self._worker is not None:
+            self._worker.join(timeout=seconds)
 
     # --- what the round reports ------------------------------------------------------------
 

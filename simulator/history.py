@@ -26,9 +26,9 @@ from questions.scoring import Coverage
 from simulator import config
 from simulator.history_db import (
     DB_NAME,
-    DB_SIDE_FILES,
     HistoryError,
     UnknownAttemptError,
+    database_files,
     friendly_errors,
     open_database,
     unknown_session,
@@ -44,10 +44,16 @@ from simulator.judge import Judge
 from simulator.timestamps import format_time
 
 MODES = ("practice", "drill", "cli", "review", "interview")
+FOLLOW_UP_AUDIO = "json_extract(follow_up_json, '$.audio_path')"  # a follow-up's recording
 UNSCORABLE = "unscorable"  # recordings `recover` could not score: kept, not offered again
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def default_path() -> Path:
+    """Where the history lives unless a path is given."""
+    return config.paths().data_dir / DB_NAME
 
 
 def _concepts_of(coverage: Coverage) -> list[dict[str, Any]]:
@@ -75,14 +81,14 @@ class History:
     @property
     def files(self) -> list[Path]:
         """The database and its journal files: never to be overwritten by an export."""
-        return [self.path, *(self.path.with_name(self.path.name + s) for s in DB_SIDE_FILES)]
+        return database_files(self.path)
 
     # opening ----------------------------------------------------------------------------------
 
     @classmethod
     def open(cls, path: Path | str | None = None) -> History:
         """Open (creating and migrating as needed) the history at ``path`` or the default."""
-        path = Path(path) if path else config.paths().data_dir / DB_NAME
+        path = Path(path) if path else default_path()
         return cls(open_database(path), path)
 
     def close(self) -> None:
@@ -140,10 +146,12 @@ class History:
             if not conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
                 raise unknown_session(session_id)
             audio = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT audio_path FROM attempts WHERE session_id = ?", (session_id,)
+                name
+                for row in conn.execute(
+                    f"SELECT audio_path, {FOLLOW_UP_AUDIO} FROM attempts WHERE session_id = ?",
+                    (session_id,),
                 )
+                for name in row
             ]
             count = conn.execute(
                 "DELETE FROM attempts WHERE session_id = ?", (session_id,)
@@ -282,8 +290,9 @@ class History:
                     )  # fmt: skip
             if progress:
                 progress(done, len(rows))
-        if updates:
+        if updates:  # --undo goes back exactly one rescore: the last one that changed scores
             with self._write() as conn:
+                conn.execute("UPDATE attempts SET previous_json = NULL")
                 conn.executemany(
                     "UPDATE attempts SET coverage = ?, concepts_json = ?, rubric_version = ?, "
                     "bank_sha256 = ?, bank_id = ?, previous_json = ? WHERE id = ?",
@@ -316,8 +325,10 @@ class History:
         if not folder.is_dir():
             return []
         known = {
-            str(Path(r[0]).resolve())
-            for r in self._read("SELECT audio_path FROM attempts WHERE audio_path IS NOT NULL")
+            str(Path(name).resolve())
+            for row in self._read(f"SELECT audio_path, {FOLLOW_UP_AUDIO} FROM attempts")
+            for name in row
+            if name
         }
         aside = folder / UNSCORABLE
         found = [

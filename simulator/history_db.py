@@ -25,6 +25,12 @@ DB_NAME = "history.sqlite3"
 DB_SIDE_FILES = ("-wal", "-shm", "-journal")
 BUSY_TIMEOUT_S = 10.0
 
+
+def database_files(path: Path) -> list[Path]:
+    """The database and its journal files: never to be overwritten by a file we write."""
+    return [path, *(path.with_name(path.name + suffix) for suffix in DB_SIDE_FILES)]
+
+
 # Each entry moves the schema from version ``index`` to ``index + 1``; append, never edit.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 1: sessions and attempts
@@ -271,12 +277,12 @@ def _migrate(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        orphans = len(conn.execute("PRAGMA foreign_key_check").fetchall())  # before: not ours
         for steps in MIGRATIONS[version:]:
             for statement in steps:
                 conn.execute(statement)
-        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
-        if broken:
-            raise HistoryError(f"migrating the history left {len(broken)} orphan rows; undone")
+        if len(conn.execute("PRAGMA foreign_key_check").fetchall()) > orphans:
+            raise HistoryError("migrating the history would have lost answers; nothing changed")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -2,7 +2,7 @@
 destroying what they keep.
 
 - The history database, its journal files and the recordings folder are never written, by
-  whatever path leads there (a symlink, ``..``, another spelling).
+  whatever path leads there (a symlink, a hard link, ``..``, another spelling).
 - A regular file (or a new one) is replaced atomically: written beside it, then renamed, so a
   crash leaves the old file or the new one, never half of each. A symlink keeps pointing where
   it pointed; its target is replaced.
@@ -34,7 +34,7 @@ def write_text_safely(
     written onto ``keep_files`` or inside ``keep_folders``."""
     target = target.expanduser()
     real = target.resolve()
-    kept = any(real == f.resolve() for f in keep_files) or any(
+    kept = any(_same_file(real, f) for f in keep_files) or any(
         real.is_relative_to(d.resolve()) for d in keep_folders
     )
     if kept:
@@ -54,6 +54,16 @@ def write_text_safely(
     if not real.parent.is_dir():
         raise OutputError(f"{target}: the folder {real.parent} does not exist; create it first")
     return _atomically(real, text, target)
+
+
+def _same_file(real: Path, kept: Path) -> bool:
+    """The same path, or another name (a hard link) for the same file."""
+    if real == kept.resolve():
+        return True
+    try:
+        return os.path.samefile(real, kept)
+    except OSError:  # either does not exist
+        return False
 
 
 def _in_place(target: Path, text: str) -> Path:

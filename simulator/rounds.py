@@ -29,6 +29,7 @@ from models.streaming import StreamingTranscriber, speech_spans
 from models.transcriber import Transcript
 from questions.bank import Question
 from questions.follow_up import FollowUp, choose_follow_up, missed_only
+from simulator.config import Settings
 from simulator.delivery import analyse
 from simulator.history import History
 from simulator.history_rows import FollowUpRecord, NewAttempt
@@ -80,6 +81,16 @@ class RoundConfig:
     @classmethod
     def drill(cls, prepare_s: float) -> RoundConfig:
         return cls("drill", prepare_s, retries=False, advance_after_s=ADVANCE_AFTER_S)
+
+    @classmethod
+    def for_mode(cls, mode: str, settings: Settings) -> RoundConfig:
+        """Practice, drill or interview, as the settings ask for them."""
+        if mode == "drill":
+            return cls.drill(settings.drill_prepare_s)
+        weight = settings.follow_up_min_weight
+        if mode == "interview":
+            return cls.interview(settings.follow_ups, weight)
+        return cls.practice(settings.follow_ups, weight)
 
     @classmethod
     def interview(cls, follow_ups: int = 1, min_weight: float | None = None) -> RoundConfig:
@@ -316,7 +327,6 @@ class Round:
         and how long the last words took after it ended. None: nothing to judge."""
         recorder = self.devices.recorder
         assert recorder is not None and self.devices.model is not None
-        self._stop.clear()
         try:
             path = self._start(question, recorder, vocabulary)
         except Exception as exc:
@@ -327,7 +337,9 @@ class Round:
         try:
             while result is None:
                 result = recorder.stop() if self._stop.is_set() else recorder.wait(timeout=0.1)
+            self._stop.clear()  # a stop asked for before this began still ended it
         except AudioError as exc:
+            self._stop.clear()
             result = getattr(exc, "result", None)
             self.on_event(Problem(str(exc) if result else f"Recording failed: {exc}", bool(result)))
             if result is None:

@@ -9,7 +9,6 @@ from typing import Any, TextIO
 
 from questions.errors import SimulatorError
 from simulator.compose import Composition
-from simulator.config import Settings
 from simulator.console import ConsoleRound
 from simulator.delivery import analyse
 from simulator.history import History
@@ -124,22 +123,12 @@ def run_console(
             plan = plan_interview(pool, history, count or INTERVIEW_COUNT)
         else:
             plan = plan_round(pool, history, mode, count, order)
-        config = round_config(app.settings, mode)
+        config = RoundConfig.for_mode(mode, app.settings)
         devices = app.devices("" if sys.stdin.isatty() else "no terminal to press Enter in")
         extra = {"detect_speech": app.detect_speech} if app.detect_speech else {}
         rnd = Round(plan, config, devices, history, app.judge, app.recordings_dir, **extra)
         ConsoleRound(rnd, out).run()
     return 0
-
-
-def round_config(settings: Settings, mode: str) -> RoundConfig:
-    """Practice, drill or interview, as the settings ask for them."""
-    if mode == "drill":
-        return RoundConfig.drill(settings.drill_prepare_s)
-    weight = settings.follow_up_min_weight
-    if mode == "interview":
-        return RoundConfig.interview(settings.follow_ups, weight)
-    return RoundConfig.practice(settings.follow_ups, weight)
 
 
 def _mention_unfinished(history: History, out: TextIO) -> None:

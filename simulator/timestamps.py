@@ -23,3 +23,8 @@ def parse_time(text: str) -> datetime:
 
 def local_date(text: str) -> date:
     return parse_time(text).astimezone().date()
+
+
+def local_time(text: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time as the user's local time ("…" when there is none)."""
+    return parse_time(text).astimezone().strftime(fmt) if text else "…"

@@ -4,6 +4,7 @@ common layouts (tests/data/prep, each with what a reader would take from it)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -79,11 +80,24 @@ def test_import_goes_to_the_banks_folder_and_never_overwrites_silently(
     target = isolated_home / "config" / "banks" / "k8s.toml"
     assert code == 0 and out.startswith(str(target)) and target.is_file()
     code, out, _ = run(capsys, "questions", "--section", "Networking")
-    assert code == 0 and "networking-01" in out  # the imported bank is in use at once
+    assert code == 0 and "k8s-networking-01" in out  # the imported bank is in use at once
     before = target.read_bytes()
     code, _, err = run(capsys, "bank", "import", str(PREP / "k8s.md"))
     assert code == 1 and "already exists" in err and "--force" in err
     assert target.read_bytes() == before
+
+
+def test_two_imported_documents_with_the_same_sections_do_not_collide(
+    capsys: pytest.CaptureFixture[str], isolated_home: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "k8s-again.md"
+    copy.write_bytes((PREP / "k8s.md").read_bytes())
+    for document in (PREP / "k8s.md", copy):
+        code, _, err = run(capsys, "bank", "import", str(document))
+        assert code == 0, err
+    code, out, err = run(capsys, "questions", "--section", "Networking")
+    assert code == 0, err
+    assert "k8s-networking-01" in out and "k8s-again-networking-01" in out
 
 
 @pytest.mark.parametrize(
@@ -151,3 +165,18 @@ def test_hint_points_follow_the_hints_own_enumeration(hint: str, points: list[st
     found = hint_points(hint)
     assert [p.text for p in found] == points
     assert all(hint[p.start : p.end] == p.text for p in found)
+
+
+@pytest.mark.parametrize(("kind", "message"), [("folder", "not a regular file"),
+                                               ("fifo", "not a regular file"),
+                                               ("missing", "no such file")])  # fmt: skip
+def test_a_prep_path_that_is_not_a_file_is_one_line(
+    kind: str, message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = tmp_path / "prep.md"
+    if kind == "folder":
+        source.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(source)  # reading it would wait for a writer forever
+    code, _, err = run(capsys, "bank", "import", str(source), "--output", str(tmp_path / "b.toml"))
+    assert code == 1 and message in err and err.count("\n") == 1

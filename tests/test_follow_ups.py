@@ -73,7 +73,8 @@ def voice_round(tmp_path: Path, config: RoundConfig, history: History) -> Round:
         BackgroundModel(lambda: transcriber),
     )  # fmt: skip
     plan = plan_round([QUESTION], history, config.mode, order="fixed")
-    return Round(plan, config, devices, history, terms_only(), tmp_path, detect_speech=loud_spans)
+    recordings = tmp_path / "rec"
+    return Round(plan, config, devices, history, terms_only(), recordings, detect_speech=loud_spans)
 
 
 def test_a_spoken_follow_up_is_saved_beside_the_answer_it_follows(tmp_path: Path) -> None:
@@ -92,6 +93,7 @@ def test_a_spoken_follow_up_is_saved_beside_the_answer_it_follows(tmp_path: Path
         later = rnd.follow_up_by_voice(answer, follow_up)
         rnd.close()
         (stored,) = history.attempts()
+        assert history.unfinished_recordings(tmp_path / "rec") == []  # both recordings known
     assert later is not None and later.follow_up is not None
     assert later.coverage.coverage == answer.coverage.coverage  # the first answer never moves
     assert later.follow_up.recovered == ("mtls",)
@@ -205,3 +207,32 @@ def test_a_bank_concept_may_carry_its_follow_up(tmp_path: Path) -> None:
     concept = load_bank(path).questions[0].concepts[1]
     assert concept.follow_up == "And what about 1?"
     assert replace(concept, follow_up="").follow_up == ""
+
+
+def test_history_and_every_export_carry_both_parts(
+    bank: QuestionSet, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = io.StringIO(
+        "Never trust, always verify, because the perimeter is gone.\n"
+        "We give each service least privilege and verify every request.\n"
+    )
+    with History.open() as history:
+        ConsoleRound(
+            typed_round(Path("unused"), bank, "practice", history), io.StringIO(), keys
+        ).run()
+    capsys.readouterr()
+    assert cli.main(["export", "--format", "md"]) == 0
+    markdown = capsys.readouterr().out
+    assert "**Follow-up:**" in markdown and "coverage with the follow-up" in markdown
+    assert cli.main(["export", "--format", "json"]) == 0
+    (attempt,) = json.loads(capsys.readouterr().out)["sessions"][0]["attempts"]
+    assert attempt["follow_up"]["recovered"] and attempt["follow_up"]["prompt"]
+    assert cli.main(["export", "--format", "csv"]) == 0
+    import csv
+
+    (row,) = csv.DictReader(io.StringIO(capsys.readouterr().out))
+    assert row["follow_up_prompt"] and float(row["coverage_with_follow_up"]) > float(
+        row["coverage"]
+    )
+    assert cli.main(["history"]) == 0
+    assert "with follow-up" in capsys.readouterr().out

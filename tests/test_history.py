@@ -363,11 +363,11 @@ def test_rescore_applies_the_current_rubric(bank: QuestionSet) -> None:
         assert len(row.concepts) == len(current.concepts)
         assert row.coverage == round(score(current, GOOD).coverage, 4)
         assert history.rescore(bank, judge).changed == 0
-        assert history.undo_rescore() == 1  # the score before comes back
-        row = history.attempt(old)
-        assert row.rubric_version == older.rubric_version and len(row.concepts) == 3
-        assert row.coverage == round(score(older, GOOD).coverage, 4)
-        assert history.undo_rescore() == 0
+        assert history.undo_rescore() == 0  # the last rescore changed nothing: nothing to undo
+        history.add_attempt(sid, scored(older, GOOD))
+        assert history.rescore(bank, judge).changed == 1  # only the new old-rubric row
+        assert history.undo_rescore() == 1  # exactly that one goes back
+        assert history.attempt(old).rubric_version == current.rubric_version
     assert seen == [(1, 3), (2, 3), (3, 3)]
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from questions.bank import QuestionSet
-from simulator import cli, history_cli
+from simulator import cli
+from simulator.export import mark_terms
 from simulator.history import History
 from tests.fakes import scored, some_delivery
 
@@ -137,5 +138,5 @@ def test_export_json_and_csv_to_files(
 
 def test_mark_terms_merges_and_escapes() -> None:
     text = "use *mTLS* and mTLS_x"
-    assert history_cli.mark_terms(text, [(4, 10), (5, 9)]) == r"use **\*mTLS\*** and mTLS\_x"
-    assert history_cli.mark_terms("a b", [(1, 3)]) == "a **b**"
+    assert mark_terms(text, [(4, 10), (5, 9)]) == r"use **\*mTLS\*** and mTLS\_x"
+    assert mark_terms("a b", [(1, 3)]) == "a **b**"

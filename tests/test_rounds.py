@@ -94,12 +94,14 @@ def test_stop_ends_the_answer_and_it_is_still_judged(tmp_path: Path, bank: Quest
             tone_wav(tmp_path / "long.wav", 60.0), speed=1.0, silence_stop_s=None
         )
         question = rnd.plan.questions[0]
-        rnd.stop()  # a stop before the answer starts is forgotten when it starts
+        rnd.stop()  # asked while the question was being read: ends the answer once it starts
+        early = rnd.answer_by_voice(question)
         rnd.on_event = lambda event: rnd.stop() if isinstance(event, Listening) else None
         answer = rnd.answer_by_voice(question)
         rnd.close()
-    assert answer is not None and answer.recording is not None
-    assert answer.recording.stopped_by == "manual" and answer.recording.duration_s < 60
+    for recorded in (early, answer):
+        assert recorded is not None and recorded.recording is not None
+        assert recorded.recording.stopped_by == "manual" and recorded.recording.duration_s < 60
 
 
 def test_typed_answers_need_no_microphone_and_no_model(tmp_path: Path, bank: QuestionSet) -> None:

@@ -68,6 +68,7 @@ def saved_answer(capsys: pytest.CaptureFixture[str]) -> None:
         ('device = "gpu"', 'setting \'device\' = "gpu": expected one of "cpu"'),
         ("drill_prepare_s = true", "setting 'drill_prepare_s' = true: expected a whole number"),
         ('model = ""', "setting 'model' = \"\": expected a non-empty text"),
+        ("follow_ups = 2", "setting 'follow_ups' = 2: expected a whole number from 0 to 1"),
     ],
 )
 def test_a_wrong_setting_is_refused_naming_file_key_value_and_expectation(
@@ -119,6 +120,18 @@ def test_saving_keeps_comments_and_unknown_keys(capsys: pytest.CaptureFixture[st
     assert code == 0 and "unknown setting 'future_key' (kept, not used)" in err
 
 
+def test_saving_a_linked_settings_file_updates_the_file_it_points_to(tmp_path: Path) -> None:
+    dotfiles = tmp_path / "dotfiles" / "interview-sim.toml"
+    dotfiles.parent.mkdir()
+    dotfiles.write_text("rate_wpm = 150\n", encoding="utf-8")
+    path = config.paths().config_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(dotfiles)
+    Settings(rate_wpm=190).save(path)
+    assert path.is_symlink() and Settings.load(dotfiles).rate_wpm == 190
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
+
+
 def test_settings_with_a_byte_order_mark_load() -> None:
     path = config.paths().config_file
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -137,9 +150,25 @@ def test_export_never_writes_onto_the_history(
     link = tmp_path / "report.md"
     link.symlink_to(db)
     sneaky = config.paths().data_dir / "recordings" / ".." / "history.sqlite3"
-    for target in (db, link, sneaky, db.with_name("history.sqlite3-wal")):
+    hard = config.paths().data_dir / "another-name.md"
+    os.link(db, hard)
+    for target in (db, link, sneaky, hard, db.with_name("history.sqlite3-wal")):
         code, _, err = run(capsys, "export", "--format", "md", "--output", str(target))
         assert code == 1 and "keeps your history there" in one_line_error(err), target
+    with History.open() as history:
+        assert history.integrity() == "ok" and len(history.attempts()) == 1
+
+
+def test_bank_import_never_writes_onto_the_history(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    saved_answer(capsys)
+    link = tmp_path / "bank.toml"
+    link.symlink_to(config.paths().data_dir / "history.sqlite3")
+    prep = tmp_path / "prep.md"
+    prep.write_text("## Mine\n\nQ1: How do you keep secrets?\nHint: a vault; rotation.\n")
+    code, _, err = run(capsys, "bank", "import", str(prep), "--output", str(link), "--force")
+    assert code == 1 and "keeps your history there" in one_line_error(err)
     with History.open() as history:
         assert history.integrity() == "ok" and len(history.attempts()) == 1
 

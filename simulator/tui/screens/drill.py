@@ -64,6 +64,11 @@ class DrillScreen(RoundScreen):
         self.set_state("scored")
         self.query_one("#status", Static).update(line)
 
+    def recover_after_failure(self, text: str) -> None:
+        """A drill has no second try: say what failed and go on, as after a score."""
+        self.advance_at = self.services.clock() + (self.config.advance_after_s or 0.0)
+        self.set_state("scored", f"{text} — next question…")
+
     def action_stop(self) -> None:
         self.stop_answer()
 

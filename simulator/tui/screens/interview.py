@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
+from textual.widgets import Static
 
 from simulator.round_events import ScoredAnswer
 from simulator.rounds import RoundPlan
@@ -41,13 +42,20 @@ class InterviewScreen(RoundScreen):
     def show_question(self, index: int, *, speak: bool = True) -> None:
         """The first question comes after the interviewer's opening."""
         if index == 0 and speak and self.state == "setup":
-            self.set_state("opening", "The interviewer is introducing the interview…")
+            self.set_state("opening", "The interviewer is introducing the interview… (k skips)")
+            self._speaking = True
             self._introduce()
             return
         super().show_question(index, speak=speak)
 
     def _show_opening(self, text: str) -> None:
-        self.query_one("#status").update(text)
+        self._speaking = False
+        if self.state != "opening":  # ended meanwhile
+            return
+        notice = self.query_one("#notice", Static)
+        lines = [str(notice.content), text] if notice.display else [text]
+        notice.update("\n".join(lines))
+        notice.display = True
         super().show_question(0)
 
     def after_spoken(self) -> None:

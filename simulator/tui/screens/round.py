@@ -81,6 +81,9 @@ class RoundScreen(FollowUpSteps, Screen[None]):
         self.started_at = 0.0
         self._speaking = False
         self._finish_pending = False  # Esc while answering: keep that answer, then end
+        self._closing = False  # ended (or the app quit) before the round was set up
+        self._config: RoundConfig | None = None
+        self.answering_follow_up = False
         count = len(plan.questions)
         self.sub_title = f"{self.mode.capitalize()} · {count} question{'s' * (count != 1)}"
 
@@ -92,12 +95,10 @@ class RoundScreen(FollowUpSteps, Screen[None]):
 
     @property
     def config(self) -> RoundConfig:
-        s = self.services.settings
-        if self.mode == "drill":
-            return RoundConfig.drill(s.drill_prepare_s)
-        if self.mode == "interview":
-            return RoundConfig.interview(s.follow_ups, s.follow_up_min_weight)
-        return RoundConfig.practice(s.follow_ups, s.follow_up_min_weight)
+        """The round's configuration, fixed when it starts (Settings apply to the next one)."""
+        if self._config is None:
+            self._config = RoundConfig.for_mode(self.mode, self.services.settings)
+        return self._config
 
     @property
     def question(self) -> Question:
@@ -120,6 +121,8 @@ class RoundScreen(FollowUpSteps, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "skip_speech":
             return self._speaking
+        if action == "retry" and not self.config.retries:
+            return False
         allowed = self.ALLOWED.get(action)
         if allowed is None:
             return True
@@ -163,6 +166,9 @@ class RoundScreen(FollowUpSteps, Screen[None]):
                 on_event=lambda event: self.post_message(Reported(event)),
                 **extra,  # type: ignore[arg-type]
             )
+            if self._closing:  # Esc or quit while the devices were being set up
+                rnd.abandon()
+                return
             rnd.open()
             self.round = rnd
             self.post_message(SetupDone(rnd.silent_reason, devices.typed_reason))
@@ -246,6 +252,7 @@ class RoundScreen(FollowUpSteps, Screen[None]):
                 self._scored(answer)
             case FollowedUp(answer=answer):
                 self.follow_up = None
+                self.answering_follow_up = False
                 self.last_answer = answer
                 self.query_one("#live").display = False
                 self.query_one("#typed").display = False
@@ -266,8 +273,22 @@ class RoundScreen(FollowUpSteps, Screen[None]):
         elif self.state in ("setup",):
             self.set_state("done", text)
         elif self.state in ("starting", "recording", "transcribing"):
-            self.set_state("ready", f"{text} — press r to try again")
             self.query_one("#live").display = False
+            self.recover_after_failure(text)
+
+    def recover_after_failure(self, text: str) -> None:
+        """An answer could not be taken: let the candidate give it again, the same way."""
+        if self.answering_follow_up:
+            self.answering_follow_up = False
+            self.take_follow_up()
+            return
+        if self.typed:
+            typed = self.query_one("#typed", Input)
+            typed.disabled, typed.display = False, True
+            typed.focus()
+            self.set_state("ready", f"{text} — type your answer again")
+        else:
+            self.set_state("ready", f"{text} — press r to try again")
 
     def _spoken(self, question: Question, problem: str) -> None:
         """Reading ended. Only the reading of the question now on screen moves the round on
@@ -362,6 +383,8 @@ class RoundScreen(FollowUpSteps, Screen[None]):
     def finish(self) -> None:
         if self.state == "done":
             return
+        if self.round is None:
+            self._closing = True  # setup is still running: it lets the devices go
         if self.state in ("starting", "recording", "transcribing"):
             self._finish_pending = True
             self.stop_answer()
@@ -393,6 +416,7 @@ class RoundScreen(FollowUpSteps, Screen[None]):
     def on_unmount(self) -> None:
         """Quitting mid-round: an answer being recorded stays on disk for ``recover``; every
         finished answer is already saved."""
+        self._closing = True
         if self.round is not None:
             self.round.abandon()
 

@@ -18,6 +18,7 @@ class FollowUpSteps:
     """Mixed into ``RoundScreen``; uses its round, state and widgets."""
 
     round: Round | None
+    answering_follow_up: bool
     last_answer: ScoredAnswer | None
     follow_up: FollowUp | None
     typed: bool
@@ -61,6 +62,7 @@ class FollowUpSteps:
 
     def start_follow_up_recording(self) -> None:
         assert self.last_answer is not None and self.follow_up is not None
+        self.answering_follow_up = True
         self.stop_speech()
         self.set_state("starting", "Starting the microphone…")
         self._record_follow_up(self.last_answer, self.follow_up)
@@ -75,6 +77,7 @@ class FollowUpSteps:
             self.follow_up = None
             self.followed_up(answer)
             return
+        self.answering_follow_up = True
         self.set_state("transcribing", "Scoring your answer to the follow-up…")
         self._typed_follow_up(answer, follow_up, text)
 

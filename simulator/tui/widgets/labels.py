@@ -5,12 +5,14 @@ from __future__ import annotations
 from rich.text import Text
 
 from simulator.history_rows import AttemptRow, SessionRow
-from simulator.timestamps import parse_time
+from simulator.timestamps import local_time
 from simulator.tui.widgets.render import bar, level_colour
+
+SHORT = "%m-%d %H:%M"  # month-day hour:minute: lists are narrow
 
 
 def session_label(row: SessionRow) -> Text:
-    when = _local(row.started_at)
+    when = local_time(row.started_at, SHORT)
     text = Text(f"{when} {row.mode:<8} ")
     if row.mean_coverage is None:
         text.append("no answers", style="dim")
@@ -20,7 +22,8 @@ def session_label(row: SessionRow) -> Text:
 
 
 def attempt_label(row: AttemptRow) -> Text:
-    text = Text(f"{_local(row.created_at)} {fit(row.question_id, ID_WIDTH):<{ID_WIDTH}} ")
+    when = local_time(row.created_at, SHORT)
+    text = Text(f"{when} {fit(row.question_id, ID_WIDTH):<{ID_WIDTH}} ")
     text.append(f"{row.coverage:4.0%} ", style=level_colour(row.coverage))
     text.append_text(bar(row.coverage, 6))
     return text
@@ -32,7 +35,3 @@ ID_WIDTH = 14  # question ids are cut to this in lists, so long ones keep the co
 def fit(text: str, width: int) -> str:
     """``text`` cut to ``width`` characters, an ellipsis marking the cut."""
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _local(stamp: str) -> str:
-    return parse_time(stamp).astimezone().strftime("%m-%d %H:%M")
