@@ -290,14 +290,13 @@ class History:
                     )  # fmt: skip
             if progress:
                 progress(done, len(rows))
-        if updates:  # --undo goes back exactly one rescore: the last one that changed scores
-            with self._write() as conn:
-                conn.execute("UPDATE attempts SET previous_json = NULL")
-                conn.executemany(
-                    "UPDATE attempts SET coverage = ?, concepts_json = ?, rubric_version = ?, "
-                    "bank_sha256 = ?, bank_id = ?, previous_json = ? WHERE id = ?",
-                    updates,
-                )
+        with self._write() as conn:  # --undo goes back exactly one rescore: this one
+            conn.execute("UPDATE attempts SET previous_json = NULL")
+            conn.executemany(
+                "UPDATE attempts SET coverage = ?, concepts_json = ?, rubric_version = ?, "
+                "bank_sha256 = ?, bank_id = ?, previous_json = ? WHERE id = ?",
+                updates,
+            )
         return Rescored(len(rows), len(updates), gone)
 
     def undo_rescore(self) -> int:
