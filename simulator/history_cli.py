@@ -188,7 +188,11 @@ def cmd_history_rescore(args: argparse.Namespace, app: Composition, out: TextIO)
     with app.open_history() as history:
         if args.undo:
             restored = history.undo_rescore()
-            out.write(f"Put back the earlier score of {restored} answer(s).\n")
+            out.write(
+                f"Put back the earlier score of {restored} answer(s).\n"
+                if restored
+                else "Nothing to undo: the last rescore changed no score.\n"
+            )
             return 0
         done = history.rescore(
             app.questions, app.judge, lambda n, total: show_progress("rescoring", n, total)

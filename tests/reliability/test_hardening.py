@@ -255,6 +255,8 @@ def test_rescore_skips_answers_whose_bank_is_gone_and_can_be_undone(
     assert code == 0 and "earlier score of 1 answer" in out
     with History.open() as history:
         assert history.attempts()[0].coverage == 1.0
+    code, out, _ = run(capsys, "history", "rescore", "--undo")
+    assert code == 0 and "Nothing to undo" in out
 
 
 def test_a_bank_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
