@@ -1,8 +1,10 @@
-"""Entry point: ``python -m benchmarks [speech|scoring|calibrate] [--json]``.
+"""Entry point: ``python -m benchmarks [speech|spoken|scoring|calibrate] [--json]``.
 
-``speech`` (the default) needs the real tiny.en model and espeak-ng. ``scoring`` grades the
-held-out answers with four kinds of bank (about a minute); ``calibrate`` fits the meaning
-judge's weights on the development sets and prints them for ``questions/meaning.py``.
+``speech`` (the default) needs espeak-ng and a Whisper model (``--model``: tiny.en unless told;
+``base`` once installed). ``spoken`` judges held-out answers from audio against the same answers
+typed, with and without biasing (about 15 minutes; ``--quick`` about 4). ``scoring``
+grades the held-out answers with four kinds of bank (about a minute); ``calibrate`` fits the
+meaning judge's weights on the development sets and prints them for ``questions/meaning.py``.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import sys
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument(
-        "suite", nargs="?", default="speech", choices=["speech", "scoring", "calibrate"]
+        "suite", nargs="?", default="speech", choices=["speech", "spoken", "scoring", "calibrate"]
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object (default)")
-    parser.add_argument("--quick", action="store_true", help="speech: fewer answers, faster")
+    parser.add_argument("--quick", action="store_true", help="fewer answers, faster")
+    parser.add_argument("--model", default="tiny.en", help="speech, spoken: the Whisper model")
     parser.add_argument(
         "--parts", default="latency,recall,fillers", help="speech: comma-separated parts to run"
     )
@@ -30,10 +33,14 @@ def main() -> int:
             report = scoring.calibrate()
         else:
             report = scoring.run(progress=lambda what: print(f"  {what}", file=sys.stderr))
+    elif args.suite == "spoken":
+        from benchmarks import spoken
+
+        report = spoken.run(quick=args.quick, model_name=args.model)
     else:
         from benchmarks import speech
 
-        report = speech.run(quick=args.quick, parts=tuple(args.parts.split(",")))
+        report = speech.run(args.quick, tuple(args.parts.split(",")), args.model)
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

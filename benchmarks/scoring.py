@@ -129,7 +129,7 @@ def evaluate(
             counts[0] += r.covered and wanted
             counts[1] += wanted
     report: dict[str, Any] = {"answers": len(answers)}
-    pairs = _ordered_pairs(per_question)
+    pairs = ordered_pairs(per_question)
     if pairs:
         report["ordering"] = round(statistics.fmean(pairs), 3)
     report["correlation"] = round(pearson(graded, judged), 3)
@@ -148,7 +148,7 @@ def evaluate(
     return report
 
 
-def _ordered_pairs(per_question: dict[str, dict[str, float]]) -> list[float]:
+def ordered_pairs(per_question: dict[str, dict[str, float]]) -> list[float]:
     """For each question, each pair of kinds the grader ranks: 1 if the judge ranks them the
     same way, 0.5 for a tie, 0 if reversed."""
     pairs = []

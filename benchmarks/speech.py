@@ -72,11 +72,11 @@ def _recall(found: list[tuple[set[str], set[str]]]) -> float:
 
 
 class _Bench:
-    def __init__(self, quick: bool):
+    def __init__(self, quick: bool, model_name: str):
         self.quick = quick
         self.questions = QuestionSet.from_paths(builtin_bank_paths())
         self.dev = load_devset()
-        self.model = resolve_model("tiny.en", config.paths().models_dir)
+        self.model = resolve_model(model_name, config.paths().models_dir)
         self.transcriber = WhisperTranscriber(self.model)
         began = time.perf_counter()
         self.transcriber.load()
@@ -199,8 +199,10 @@ class _Bench:
         }
 
 
-def run(quick: bool = False, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
-    bench = _Bench(quick)
+def run(
+    quick: bool = False, parts: tuple[str, ...] = PARTS, model_name: str = "tiny.en"
+) -> dict[str, Any]:
+    bench = _Bench(quick, model_name)
     report: dict[str, Any] = {"model": bench.model.name, "model_load_s": round(bench.load_s, 3)}
     try:
         for part in parts:

@@ -3,7 +3,8 @@
 Audio arrives in small blocks. A worker thread cuts the uncommitted audio at pauses found by the
 Silero VAD that faster-whisper bundles, transcribes each finished piece once and commits it,
 passing the text so far as the prompt. When the answer ends, only the speech after the last
-pause (typically a few seconds) is still to be decoded; after a silence stop, nothing is.
+pause (typically a few seconds) is still to be decoded, greedily and without the silence after
+it; after a silence stop, nothing is.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from models.transcriber import SAMPLE_RATE, Transcriber, Transcript, Word
 log = logging.getLogger(__name__)
 MIN_PAUSE_S = 0.3  # a silence this long (per the VAD) is a place to cut
 SPEECH_PAD_S = 0.05
+TAIL_PAD_S = 0.2  # decoded after the VAD's end of the last words
 PROMPT_CHARS = 200
 
 
@@ -137,14 +139,18 @@ class StreamingTranscriber:
         self._commit(audio, self._committed + cut)
         return True
 
-    def _commit(self, audio: np.ndarray, end: int, fast: bool = False) -> None:
+    def _commit(
+        self, audio: np.ndarray, end: int, fast: bool = False, decode_end: int | None = None
+    ) -> None:
+        """Commit the audio up to ``end``, decoding it up to ``decode_end`` (default: end)."""
         start = self._committed
         began = time.perf_counter()
-        transcript = self._decode(audio[start:end], start, fast)
+        transcript = self._decode(audio[start : decode_end or end], start, fast)
         log.debug(
-            "piece %.1f-%.1f s decoded in %.2f s (%.1f s of audio waiting)",
+            "piece %.1f-%.1f s decoded (%s) in %.2f s (%.1f s of audio waiting)",
             start / SAMPLE_RATE,
             end / SAMPLE_RATE,
+            "greedy" if fast else "beam",
             time.perf_counter() - began,
             (len(self._audio) - end) / SAMPLE_RATE,
         )
@@ -153,26 +159,40 @@ class StreamingTranscriber:
             self._committed = end
 
     def _final(self, audio: np.ndarray) -> Transcript:
-        while self._commit_at_pause(audio):  # audio the worker had not reached yet
+        # The user waits for everything from here on. Audio the worker had not reached yet
+        # is cut at pauses until one short piece is left, and that piece is decoded greedily
+        # (half the time of beam search; greedy decoding of long audio skips phrases), without
+        # the silence after the last words (it only invites inventions).
+        limit = self.max_piece_s * SAMPLE_RATE
+        while len(audio) - self._committed > limit and self._commit_at_pause(audio):
             pass
         tail = audio[self._committed :]
-        if len(tail) and self.detect_speech(tail):
-            # The user waits for this piece: decode it greedily when it is short (greedy
-            # decoding of long audio skips phrases).
-            self._commit(audio, len(audio), fast=len(tail) <= self.max_piece_s * SAMPLE_RATE)
+        spans = self.detect_speech(tail) if len(tail) else []
+        if spans:
+            speech_end = self._committed + spans[-1][1] + int(TAIL_PAD_S * SAMPLE_RATE)
+            fast = len(tail) <= limit
+            self._commit(audio, len(audio), fast, min(speech_end, len(audio)))
         texts = [p.transcript.text for p in self._pieces if p.transcript.text]
         words = tuple(w for p in self._pieces for w in p.transcript.words)
+        echoes = tuple(w for p in self._pieces for w in p.transcript.echoes)
         model = self.transcriber.model_name
-        return Transcript(" ".join(texts), words, len(audio) / SAMPLE_RATE, model)
+        return Transcript(" ".join(texts), words, len(audio) / SAMPLE_RATE, model, echoes)
 
-    def _decode(self, piece: np.ndarray, offset: int, fast: bool = False) -> Transcript:
+    def _decode(self, piece: np.ndarray, offset: int, fast: bool) -> Transcript:
         previous = self.partial_text()[-PROMPT_CHARS:]
         result = self.transcriber.transcribe(piece, self.vocabulary, prompt=previous, fast=fast)
         shift = offset / SAMPLE_RATE
-        words = tuple(
-            Word(w.text, w.start + shift, w.end + shift, w.probability) for w in result.words
+
+        def shifted(words: tuple[Word, ...]) -> tuple[Word, ...]:
+            return tuple(Word(w.text, w.start + shift, w.end + shift, w.probability) for w in words)
+
+        return Transcript(
+            result.text,
+            shifted(result.words),
+            len(piece) / SAMPLE_RATE,
+            result.model,
+            shifted(result.echoes),
         )
-        return Transcript(result.text, words, len(piece) / SAMPLE_RATE, result.model)
 
 
 def _pause_cut(spans: list[tuple[int, int]], length: int) -> int | None:

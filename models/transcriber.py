@@ -15,10 +15,11 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
+from models.echoes import find_echoes, prompt_words
 from models.registry import ResolvedModel
 from questions.errors import TranscriptionError
 
@@ -27,6 +28,7 @@ MAX_AUDIO_S = 30 * 60  # one answer; longer files are refused (memory and time)
 MAX_HOTWORD_CHARS = 400  # faster-whisper keeps only the last ~223 prompt tokens
 NO_SPEECH_DROP = 0.6
 REPETITION_PENALTY = 1.1
+END_MARGIN_S = 0.5  # last words: a transcript this close to the end of the audio is complete
 LOOP_COMPRESSION = 2.4  # gzip ratio of a segment's text above which it is a repetition loop
 # Whisper learned to drop disfluencies; a prompt that contains some makes it keep them.
 FILLER_PROMPT = "Umm, so, uh, let me think, like, hmm... Okay, I mean, you know, here's my take."
@@ -51,21 +53,26 @@ class Transcript:
     words: tuple[Word, ...] = ()
     duration_s: float = 0.0
     model: str = ""
+    echoes: tuple[Word, ...] = ()  # words dropped as echoes of the biasing prompt (not said)
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "text": self.text,
-            "duration_s": round(self.duration_s, 3),
-            "model": self.model,
-            "words": [
+        def listed(words: tuple[Word, ...]) -> list[dict[str, object]]:
+            return [
                 {
                     "text": w.text,
                     "start": round(w.start, 3),
                     "end": round(w.end, 3),
                     "probability": round(w.probability, 3),
                 }
-                for w in self.words
-            ],
+                for w in words
+            ]
+
+        return {
+            "text": self.text,
+            "duration_s": round(self.duration_s, 3),
+            "model": self.model,
+            "words": listed(self.words),
+            "echoes_dropped": listed(self.echoes),
         }
 
 
@@ -216,6 +223,7 @@ class WhisperTranscriber:
     beam_size: int = 5
     cpu_threads: int = 0
     keep_fillers: bool = False
+    drop_echoes: bool = True  # False only to measure what the echo rules save (benchmarks)
     _whisper: object = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -258,6 +266,7 @@ class WhisperTranscriber:
         duration = len(audio) / SAMPLE_RATE
         if len(audio) < SAMPLE_RATE // 4 or not np.any(np.abs(audio) > 1e-4):
             return Transcript("", (), duration, self.model_name)
+        bias = hotwords(vocabulary)
         options = {
             "language": "en" if self.model_name.endswith(".en") else None,
             "beam_size": 1 if fast else self.beam_size,
@@ -265,32 +274,70 @@ class WhisperTranscriber:
             "vad_filter": True,
             "vad_parameters": {"min_silence_duration_ms": 500},
             "condition_on_previous_text": False,
-            "hotwords": hotwords(vocabulary),
+            "hotwords": bias,
             "initial_prompt": " ".join(p for p in (self._filler_prompt(), prompt) if p) or None,
             # Deterministic: the same answer always gets the same transcript and score. (The
             # default temperature fallback samples at random.)
             "temperature": 0.0,
         }
-        segments = list(self._whisper.transcribe(audio, **options)[0])  # type: ignore[attr-defined]
+        end = duration if fast else None
+        segments = self._segments(audio, options, end)
         if any(s.compression_ratio > LOOP_COMPRESSION for s in segments):
             # A repetition loop ("NIST, NIST, NIST, ..."), which biasing can provoke: decode
             # again with a mild repetition penalty (still deterministic).
             options["repetition_penalty"] = REPETITION_PENALTY
-            segments = list(self._whisper.transcribe(audio, **options)[0])  # type: ignore[attr-defined]
-        words: list[Word] = []
-        texts: list[str] = []
+            segments = self._segments(audio, options, end)
+        heard: list[tuple[str, list[Word]]] = []
         for segment in segments:
             text = segment.text.strip()
             if segment.no_speech_prob > NO_SPEECH_DROP and segment.avg_logprob < -0.7:
                 continue
             if not text or _HALLUCINATIONS.match(text):
                 continue
-            texts.append(text)
-            words.extend(
+            said = [
                 Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
                 for w in segment.words or ()
-            )
-        return Transcript(" ".join(texts), tuple(words), duration, self.model_name)
+            ]
+            heard.append((text, said))
+        return self._without_echoes(heard, bias, duration)
+
+    def _segments(self, audio: np.ndarray, options: dict[str, Any], end: float | None) -> list[Any]:
+        """Decode; with ``end`` (the last words, which the user waits for), stop once the
+        transcript reaches it. (With word timestamps, faster-whisper decodes the half second
+        after the last word again as a whole new 30 s window: a third of a second on two
+        cores, and it mostly invents a word, such as "please.".) Longer audio is decoded to
+        the end: there, a loop in the last window is what calls for decoding it again."""
+        segments = []
+        for segment in self._whisper.transcribe(audio, **options)[0]:  # type: ignore[attr-defined]
+            segments.append(segment)
+            if end is not None and segment.end >= end - END_MARGIN_S:
+                break
+        return segments
+
+    def _without_echoes(
+        self, heard: list[tuple[str, list[Word]]], biased_with: str | None, duration: float
+    ) -> Transcript:
+        """The transcript without the words biasing made up (models/echoes.py); a segment
+        that lost words is written from the words it kept."""
+        all_words = [w for _, said in heard for w in said]
+        prompt: set[str] = set()
+        if biased_with and self.drop_echoes:
+            prompt = prompt_words(biased_with.split(", "))
+        flags = iter(find_echoes(all_words, prompt) if prompt else [False] * len(all_words))
+        texts: list[str] = []
+        kept: list[Word] = []
+        dropped: list[Word] = []
+        for text, said in heard:
+            mine = [(w, next(flags)) for w in said]
+            kept += [w for w, echo in mine if not echo]
+            dropped += [w for w, echo in mine if echo]
+            if any(echo for _, echo in mine):
+                text = " ".join(w.text for w, echo in mine if not echo)
+            if text:
+                texts.append(text)
+        return Transcript(
+            " ".join(texts), tuple(kept), duration, self.model_name, echoes=tuple(dropped)
+        )
 
     def transcribe_file(self, path: Path, vocabulary: Sequence[str] = ()) -> Transcript:
         return self.transcribe(load_audio(path), vocabulary)

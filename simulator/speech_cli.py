@@ -73,6 +73,8 @@ def cmd_models_verify(args: argparse.Namespace, app: Composition, out: TextIO) -
             out.write(f"{s.name}: not installed (skipped)\n")
         elif s.verified:
             out.write(f"{s.name}: ok (SHA-256 matches)\n")
+        elif s.verified is None:  # its packages are there, the model is not assembled yet
+            out.write(f"{s.name}: {s.problem} (skipped)\n")
         else:
             bad += 1
             print(f"interview-sim: error: {s.problem}", file=sys.stderr)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from models import registry
 from models.registry import ModelError, ModelSpec, model_statuses, resolve_model
 from simulator.cli import main
 
@@ -86,3 +87,14 @@ def test_models_list_and_verify_commands(capsys: pytest.CaptureFixture[str]) -> 
     assert rows["tiny.en"]["installed"] is True
     assert main(["models", "verify"]) == 0
     assert "tiny.en: ok" in capsys.readouterr().out
+
+
+def test_verify_skips_a_model_whose_parts_are_installed_but_not_assembled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = fake_split_model(tmp_path / "site", monkeypatch, "parts")
+    monkeypatch.setitem(registry.KNOWN_MODELS, spec.name, spec)
+    assert main(["models", "verify"]) == 0
+    out = capsys.readouterr().out
+    assert "tiny.en: ok" in out
+    assert f"{spec.name}: not assembled yet: interview-sim models install {spec.name}" in out

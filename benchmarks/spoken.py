@@ -1,0 +1,141 @@
+"""Spoken answers judged against the same answers typed (``python -m benchmarks spoken``).
+
+Held-out answers (``graded.jsonl``: strong, half, weak, off-topic; never used to write or
+calibrate the rubrics) are spoken with espeak-ng in rotating voices and speeds, transcribed by
+tiny.en the three ways below, and judged as the app judges (terms and meaning):
+
+- ``biased``: the app's default: biased with the question's jargon, prompt echoes dropped;
+- ``biased_raw``: the same decoding with the echoes left in (what the app did before);
+- ``unbiased``: no vocabulary given to the decoder.
+
+For each way: ordering (pairs of kinds ranked as the grader ranks them, per question),
+correlation with the grader, mean coverage by kind, and **false credit**: off-topic and weak
+coverage from audio minus the same text typed, with every concept the audio earned that the
+typed text did not (the words credited are listed, so an echo is easy to see).
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from benchmarks.scoring import GRADED, ORDER, labelled_coverage, load_devset, ordered_pairs, pearson
+from benchmarks.speech import speak
+from models.registry import resolve_model
+from models.transcriber import WhisperTranscriber, load_audio
+from questions.bank import QuestionSet, builtin_bank_paths
+from simulator import config
+from simulator.judge import Judge
+
+VOICES = (("en-us", 165), ("en", 150), ("en-us+f3", 185), ("en-gb-x-rp", 140))
+WAYS = ("typed", "biased", "biased_raw", "unbiased")
+PER_KIND = {"strong": 15, "half": 15, "weak": 30, "offtopic": 30}  # false credit needs more
+QUICK_PER_KIND = {"strong": 4, "half": 4, "weak": 8, "offtopic": 8}
+
+
+def _choose(quick: bool) -> list[dict[str, Any]]:
+    wanted = QUICK_PER_KIND if quick else PER_KIND
+    answers = load_devset(GRADED)
+    chosen: list[dict[str, Any]] = []
+    for kind in ORDER:
+        of_kind = [a for a in answers if a["kind"] == kind]
+        step = max(1, len(of_kind) // wanted[kind])  # spread over the questions
+        chosen += of_kind[::step][: wanted[kind]]
+    return chosen
+
+
+def run(quick: bool = False, model_name: str = "tiny.en") -> dict[str, Any]:
+    questions = QuestionSet.from_paths(builtin_bank_paths())
+    model = resolve_model(model_name, config.paths().models_dir)
+    app = WhisperTranscriber(model)
+    app.load()
+    raw = WhisperTranscriber(model, drop_echoes=False)
+    raw._whisper = app._whisper  # the loaded model, echoes kept
+    judge = Judge()
+    work = Path(tempfile.mkdtemp(prefix="bench-spoken-"))
+    chosen = _choose(quick)
+    coverage: dict[str, dict[str, list[float]]] = {w: defaultdict(list) for w in WAYS}
+    per_question: dict[str, dict[str, dict[str, float]]] = {w: defaultdict(dict) for w in WAYS}
+    graded: list[float] = []
+    judged: dict[str, list[float]] = {w: [] for w in WAYS}
+    invented: dict[str, list[dict[str, Any]]] = {w: [] for w in WAYS if w != "typed"}
+    echoes_dropped = 0
+    seconds = {w: 0.0 for w in WAYS if w != "typed"}
+    try:
+        for i, answer in enumerate(chosen):
+            print(f"  {i + 1}/{len(chosen)} {answer['id']}", file=sys.stderr)
+            question = questions.get(answer["question_id"])
+            voice, wpm = VOICES[i % len(VOICES)]
+            audio = load_audio(speak(answer["text"], work / f"{i}.wav", wpm, voice))
+            vocabulary = question.vocabulary()
+            texts = {"typed": answer["text"]}
+            for way, transcriber, words in (
+                ("biased", app, vocabulary),
+                ("biased_raw", raw, vocabulary),
+                ("unbiased", app, []),
+            ):
+                began = time.perf_counter()
+                heard = transcriber.transcribe(audio, words)
+                seconds[way] += time.perf_counter() - began
+                texts[way] = heard.text
+                if way == "biased":
+                    echoes_dropped += len(heard.echoes)
+            typed = judge.score(question, answer["text"])
+            typed_ids = {c.concept.id for c in typed.covered}
+            graded.append(labelled_coverage(question, answer["concepts"]))
+            for way, text in texts.items():
+                result = typed if way == "typed" else judge.score(question, text)
+                coverage[way][answer["kind"]].append(result.coverage)
+                per_question[way][question.id][answer["kind"]] = result.coverage
+                judged[way].append(result.coverage)
+                if way == "typed":
+                    continue
+                for c in result.covered:
+                    if c.concept.id not in typed_ids:
+                        invented[way].append({
+                            "answer": answer["id"], "kind": answer["kind"], "voice": voice,
+                            "concept": c.concept.id, "words": c.matched_text,
+                            "by_meaning": c.by_meaning,
+                        })  # fmt: skip
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report: dict[str, Any] = {"model": model.name, "answers": len(chosen), "voices": VOICES}
+    for way in WAYS:
+        means = {k: statistics.fmean(v) for k, v in coverage[way].items()}
+        entry: dict[str, Any] = {
+            "ordering": round(statistics.fmean(ordered_pairs(per_question[way])), 3),
+            "correlation": round(pearson(graded, judged[way]), 3),
+            "coverage_by_kind": {k: round(means[k], 3) for k in ORDER if k in means},
+        }
+        if way != "typed":
+            entry["false_credit_points"] = _false_credit(coverage["typed"], coverage[way])
+            gap = means["strong"] - statistics.fmean(coverage["typed"]["strong"])
+            entry["strong_gap_points"] = round(100 * gap, 1)
+            entry["concepts_not_in_typed"] = len(invented[way])
+            entry["transcribe_s_per_answer"] = round(seconds[way] / len(chosen), 2)
+        report[way] = entry
+    report["echo_words_dropped"] = echoes_dropped
+    report["invented_with_biasing"] = invented["biased"]
+    report["invented_with_raw_biasing"] = invented["biased_raw"]
+    report["invented_unbiased"] = invented["unbiased"]
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return report
+
+
+def _false_credit(typed: dict[str, list[float]], spoken: dict[str, list[float]]) -> dict[str, Any]:
+    """Off-topic and weak answers: spoken minus typed coverage, in points."""
+    out: dict[str, Any] = {}
+    for kind in ("offtopic", "weak"):
+        gains = [100 * (s - t) for s, t in zip(spoken[kind], typed[kind], strict=True)]
+        out[kind] = {
+            "mean": round(statistics.fmean(gains), 1),
+            "answers_over_5_points": sum(g > 5 for g in gains),
+        }
+    return out

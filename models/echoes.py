@@ -1,0 +1,92 @@
+"""Words Whisper wrote because they were in its prompt, not because they were said.
+
+Biasing recognition with a question's jargon (``hotwords``) fixes terms like "NIST SP 800-207",
+but the decoder also echoes the list where the speech gives it nothing to hold on to: at the
+end of the audio ("... for the exception. EDR, MDM, CAEP, CAEP, CAEP.") or in a loop ("Rego,
+Rego, Rego, ..."). Left in, those words earn rubric credit for things the candidate never said.
+
+Measured on espeak-ng answers from the calibration set (tiny.en, biased), the echoes carry two
+marks that words really spoken almost never have, so a prompt word is dropped when it:
+
+- has no time of its own (the aligner gave it under ``MIN_WORD_S`` of audio), or
+- is part of a loop: the same one-to-three-word pattern ``LOOP_REPEATS`` times in a row, or
+- stands in one unbroken list of prompt words with such an echo (the list is written as a
+  whole: "researcher EDR, MDM, CAEP, CAEP…" drops the "EDR" that opens it too).
+
+A low word probability is *not* a mark: the model is as unsure of jargon really said ("Argo",
+"Sigstore", "Kong": 13 of the 17 prompt words under 0.1 in those answers were said) as of an
+echo, and dropping them cost strong answers 5 points of coverage on held-out speech.
+
+Only words of the prompt are ever dropped, so an answer without jargon reads exactly as heard.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+MIN_WORD_S = 0.05  # Whisper's timestamps step by 20 ms; a spoken word lasts longer than this
+LOOP_REPEATS = 3
+LONGEST_LOOP = 3  # words in the repeated pattern
+
+
+class TimedWord(Protocol):
+    text: str
+    start: float
+    end: float
+    probability: float
+
+
+def key(text: str) -> str:
+    """A word as compared with the prompt: lower case, letters and digits only."""
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def prompt_words(terms: Iterable[str]) -> set[str]:
+    """The words of the terms that were given to the decoder."""
+    return {key(w) for term in terms for w in term.split() if key(w)}
+
+
+def find_echoes(words: Sequence[TimedWord], prompt: set[str]) -> list[bool]:
+    """For each word, whether it is an echo of the prompt (see the module's rules)."""
+    keys = [key(w.text) for w in words]
+    echo = [k in prompt and w.end - w.start < MIN_WORD_S for k, w in zip(keys, words, strict=True)]
+    for start, end in _loops(keys):
+        if any(k in prompt for k in keys[start:end]):
+            echo[start:end] = [True] * (end - start)
+    for start, end in _runs(keys, prompt):
+        if any(echo[start:end]):
+            echo[start:end] = [True] * (end - start)
+    return echo
+
+
+def _runs(keys: Sequence[str], prompt: set[str]) -> list[tuple[int, int]]:
+    """[start, end) runs of consecutive prompt words."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, k in enumerate([*keys, ""]):
+        if k in prompt and start is None:
+            start = i
+        elif k not in prompt and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
+
+
+def _loops(keys: Sequence[str]) -> list[tuple[int, int]]:
+    """[start, end) runs where a pattern of 1..LONGEST_LOOP words repeats LOOP_REPEATS times."""
+    found: list[tuple[int, int]] = []
+    for size in range(1, LONGEST_LOOP + 1):
+        i = 0
+        while i + size <= len(keys):
+            pattern = keys[i : i + size]
+            end = i + size
+            while keys[end : end + size] == pattern:
+                end += size
+            if (end - i) // size >= LOOP_REPEATS and any(pattern):
+                found.append((i, end))
+                i = end
+            else:
+                i += 1
+    return found
