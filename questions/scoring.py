@@ -110,6 +110,9 @@ def _rubric(concepts: tuple[Concept, ...]) -> _Rubric:
             stems = frozenset(stem(t.text) for t in tokens if t.text not in STOPWORDS)
             if keys:
                 terms.append(_Term(text, index, keys, "".join(keys), stems))
+    # A term that is negative itself ("can't reach the internet") is tried before the rest,
+    # so its negation is read as part of it, not as denying a shorter term inside it.
+    terms.sort(key=lambda t: not any(word in NEGATIONS for word in t.keys))
     labels = frozenset(tuple(t.key for t in tokenize(c.label)) for c in concepts)
     return _Rubric(tuple(terms), max((len(t.keys) for t in terms), default=1), labels)
 

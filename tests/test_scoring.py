@@ -101,3 +101,14 @@ def test_strong_answer_beats_off_topic_on_the_real_bank(bank: QuestionSet) -> No
     off = "I mostly spend weekends baking sourdough bread and hiking with my dog."
     assert score(question, strong).coverage >= 0.6
     assert score(question, off).coverage == 0.0
+
+
+def test_a_negative_term_is_read_whole_not_as_denying_a_shorter_term_inside_it() -> None:
+    """Found by the property test: "reach the internet" was matched first and its "can't"
+    read as a denial, so the concept written as "can't reach the internet" was refused."""
+    terms = ("reach the internet", "can't reach the internet")
+    egress = Concept("egress", "No internet egress", 1.0, terms)
+    question = Question("t-02", "Test", "Where can builds go?", "", 60, concepts=(egress,))
+    result = score(question, "The build machines can't reach the internet.")
+    assert result.coverage == 1.0 and result.concepts[0].term == "can't reach the internet"
+    assert score(question, "The build machines reach the internet freely.").coverage == 1.0
