@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from questions.bank import Question, QuestionSet, builtin_bank_paths, derive_concepts, jargon
-from questions.meaning import FEATURES, Calibration, Meaning, clause_ids
+from questions.meaning import FEATURES, Meaning, clause_ids, hint_parts
 from questions.normalize import tokenize
 from questions.scoring import score
 
@@ -220,14 +220,22 @@ def _brief(report: dict[str, Any]) -> dict[str, Any]:
 def features_and_labels(
     answers: list[Answer], questions: QuestionSet, banks: Iterable[str], meaning: Meaning
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One row of meaning features per (answer, written concept, bank kind), and whether the
-    grader ticked the concept."""
+    """One row of meaning features per (answer, concept, bank kind), and whether the grader
+    ticked the concept. For the hint bank, a derived concept counts as ticked when a written
+    concept that comes from its part of the hint was."""
     from questions.scoring import lexical_hits
 
     rows, labels = [], []
     for bank in banks:
         for answer in answers:
-            question = cut(questions.get(answer["question_id"]), bank)
+            original = questions.get(answer["question_id"])
+            question = cut(original, bank)
+            ticked = set(answer["concepts"])
+            if bank == "hint":
+                parts = hint_parts(original)
+                ticked_parts = {p for c, p in zip(original.concepts, parts, strict=True)
+                                if c.id in ticked}  # fmt: skip
+                ticked = {c.id for c in question.concepts if c.source in ticked_parts}
             tokens = tokenize(answer["text"])
             hits = lexical_hits(question, answer["text"])
             clauses = clause_ids(answer["text"], tokens)
@@ -236,7 +244,7 @@ def features_and_labels(
                 if found is None:
                     continue
                 rows.append(found.features)
-                labels.append(concept.id in answer["concepts"])
+                labels.append(concept.id in ticked)
     return np.array(rows, dtype=np.float64), np.array(labels, dtype=np.float64)
 
 
@@ -256,24 +264,31 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1e-2) -> tuple[np.
 
 
 def calibrate() -> dict[str, Any]:
-    """Fit the meaning judge's weights and threshold on the development sets only."""
+    """Fit the meaning judge's weights and threshold on the development sets only: one
+    calibration for written concepts, one for concepts derived from a hint."""
     from models.embeddings import load_meaning
 
     questions = QuestionSet.from_paths(builtin_bank_paths())
     meaning = load_meaning()
-    x1, y1 = features_and_labels(load_devset(DEVSET), questions, ("terms2", "label"), meaning)
-    x2, y2 = features_and_labels(load_devset(CALIBRATION_SET), questions, BANKS[:3], meaning)
-    x, y = np.concatenate([x1, x2]), np.concatenate([y1, y2])
-    weights, bias = fit_logistic(x, y)
-    probability = 1 / (1 + np.exp(-(x @ weights + bias)))
-    threshold = max(np.arange(0.3, 0.8, 0.02), key=lambda t: _f1(probability >= t, y))
-    calibration = Calibration(tuple(round(float(w), 3) for w in weights), round(bias, 3),
-                              round(float(threshold), 2))  # fmt: skip
+    dev, calibration_set = load_devset(DEVSET), load_devset(CALIBRATION_SET)
+    x1, y1 = features_and_labels(dev, questions, ("terms2", "label"), meaning)
+    x2, y2 = features_and_labels(calibration_set, questions, BANKS[:3], meaning)
+    x3, y3 = features_and_labels(dev + calibration_set, questions, ("hint",), meaning)
     return {
         "features": list(FEATURES),
-        "weights": list(calibration.weights),
-        "bias": calibration.bias,
-        "threshold": calibration.threshold,
+        "written": _fit(np.concatenate([x1, x2]), np.concatenate([y1, y2])),
+        "derived": _fit(x3, y3),
+    }
+
+
+def _fit(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    weights, bias = fit_logistic(x, y)
+    probability = 1 / (1 + np.exp(-(x @ weights + bias)))
+    threshold = max(np.arange(0.2, 0.8, 0.02), key=lambda t: _f1(probability >= t, y))
+    return {
+        "weights": [round(float(w), 3) for w in weights],
+        "bias": round(bias, 3),
+        "threshold": round(float(threshold), 2),
         "rows": len(y),
         "positives": int(y.sum()),
         "dev_f1": round(_f1(probability >= threshold, y), 3),

@@ -1,11 +1,14 @@
 """Spoken answers judged against the same answers typed (``python -m benchmarks spoken``).
 
-Held-out answers (``graded.jsonl``: strong, half, weak, off-topic; never used to write or
-calibrate the rubrics) are spoken with espeak-ng in rotating voices and speeds, transcribed by
-tiny.en the three ways below, and judged as the app judges (terms and meaning):
+Held-out answers (``graded.jsonl``: strong, half, weak, off-topic; ``holdout.jsonl``: answers
+thick with fillers; never used to write or calibrate the rubrics) are spoken with espeak-ng in
+rotating voices and speeds, with white noise at rotating levels (none, 20 dB and 10 dB below
+the speech), transcribed the three ways below, and judged as the app judges (terms and
+meaning):
 
 - ``biased``: the app's default: biased with the question's jargon, prompt echoes dropped;
-- ``biased_raw``: the same decoding with the echoes left in (what the app did before);
+- ``biased_raw``: the same decoding with the echoes left in;
+- ``biased_once``: the same decoding without decoding again the speech the decoder skipped;
 - ``unbiased``: no vocabulary given to the decoder.
 
 For each way: ordering (pairs of kinds ranked as the grader ranks them, per question),
@@ -26,7 +29,17 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from benchmarks.scoring import GRADED, ORDER, labelled_coverage, load_devset, ordered_pairs, pearson
+import numpy as np
+
+from benchmarks.scoring import (
+    GRADED,
+    HOLDOUT,
+    ORDER,
+    labelled_coverage,
+    load_devset,
+    ordered_pairs,
+    pearson,
+)
 from benchmarks.speech import speak
 from models.registry import resolve_model
 from models.transcriber import WhisperTranscriber, load_audio
@@ -35,20 +48,38 @@ from simulator import config
 from simulator.judge import Judge
 
 VOICES = (("en-us", 165), ("en", 150), ("en-us+f3", 185), ("en-gb-x-rp", 140))
-WAYS = ("typed", "biased", "biased_raw", "unbiased")
-PER_KIND = {"strong": 15, "half": 15, "weak": 30, "offtopic": 30}  # false credit needs more
-QUICK_PER_KIND = {"strong": 4, "half": 4, "weak": 8, "offtopic": 8}
+WAYS = ("typed", "biased", "biased_raw", "biased_once", "unbiased")
+NOISE_SNR_DB = (None, 20, 10)  # speech-to-noise ratio; None: clean
+KINDS = (*ORDER, "filler")
+PER_KIND = {
+    "strong": 15,
+    "half": 15,
+    "weak": 30,
+    "offtopic": 30,
+    "filler": 12,
+}  # false credit needs more
+QUICK_PER_KIND = {"strong": 4, "half": 4, "weak": 8, "offtopic": 8, "filler": 3}
 
 
 def _choose(quick: bool) -> list[dict[str, Any]]:
     wanted = QUICK_PER_KIND if quick else PER_KIND
-    answers = load_devset(GRADED)
+    graded, holdout = load_devset(GRADED), load_devset(HOLDOUT)
     chosen: list[dict[str, Any]] = []
-    for kind in ORDER:
-        of_kind = [a for a in answers if a["kind"] == kind]
+    for kind in KINDS:
+        of_kind = [a for a in (holdout if kind == "filler" else graded) if a["kind"] == kind]
         step = max(1, len(of_kind) // wanted[kind])  # spread over the questions
         chosen += of_kind[::step][: wanted[kind]]
     return chosen
+
+
+def noisy(audio: np.ndarray, snr_db: float | None, seed: int) -> np.ndarray:
+    """``audio`` with white noise ``snr_db`` below its loudness (RMS over its voiced part)."""
+    if snr_db is None or not len(audio):
+        return audio
+    voiced = audio[np.abs(audio) > 0.02 * np.abs(audio).max()]
+    rms = float(np.sqrt(np.mean(np.square(voiced)))) if len(voiced) else 0.0
+    noise = np.random.default_rng(seed).standard_normal(len(audio)).astype(np.float32)
+    return np.clip(audio + noise * rms / 10 ** (snr_db / 20), -1.0, 1.0).astype(np.float32)
 
 
 def run(quick: bool = False, model_name: str = "tiny.en") -> dict[str, Any]:
@@ -58,10 +89,15 @@ def run(quick: bool = False, model_name: str = "tiny.en") -> dict[str, Any]:
     app.load()
     raw = WhisperTranscriber(model, drop_echoes=False)
     raw._whisper = app._whisper  # the loaded model, echoes kept
+    once = WhisperTranscriber(model, redecode_skipped=False)
+    once._whisper = app._whisper
     judge = Judge()
     work = Path(tempfile.mkdtemp(prefix="bench-spoken-"))
     chosen = _choose(quick)
     coverage: dict[str, dict[str, list[float]]] = {w: defaultdict(list) for w in WAYS}
+    by_noise: dict[str, dict[str, dict[str, list[float]]]] = {
+        w: defaultdict(lambda: defaultdict(list)) for w in WAYS
+    }
     per_question: dict[str, dict[str, dict[str, float]]] = {w: defaultdict(dict) for w in WAYS}
     graded: list[float] = []
     judged: dict[str, list[float]] = {w: [] for w in WAYS}
@@ -73,12 +109,15 @@ def run(quick: bool = False, model_name: str = "tiny.en") -> dict[str, Any]:
             print(f"  {i + 1}/{len(chosen)} {answer['id']}", file=sys.stderr)
             question = questions.get(answer["question_id"])
             voice, wpm = VOICES[i % len(VOICES)]
+            snr = NOISE_SNR_DB[i % len(NOISE_SNR_DB)]  # 3 and 4 coprime: every pairing occurs
             audio = load_audio(speak(answer["text"], work / f"{i}.wav", wpm, voice))
+            audio = noisy(audio, snr, seed=i)
             vocabulary = question.vocabulary()
             texts = {"typed": answer["text"]}
             for way, transcriber, words in (
                 ("biased", app, vocabulary),
                 ("biased_raw", raw, vocabulary),
+                ("biased_once", once, vocabulary),
                 ("unbiased", app, []),
             ):
                 began = time.perf_counter()
@@ -90,9 +129,11 @@ def run(quick: bool = False, model_name: str = "tiny.en") -> dict[str, Any]:
             typed = judge.score(question, answer["text"])
             typed_ids = {c.concept.id for c in typed.covered}
             graded.append(labelled_coverage(question, answer["concepts"]))
+            noise = "clean" if snr is None else f"snr_{snr}db"
             for way, text in texts.items():
                 result = typed if way == "typed" else judge.score(question, text)
                 coverage[way][answer["kind"]].append(result.coverage)
+                by_noise[way][noise][answer["kind"]].append(result.coverage)
                 per_question[way][question.id][answer["kind"]] = result.coverage
                 judged[way].append(result.coverage)
                 if way == "typed":
@@ -101,21 +142,31 @@ def run(quick: bool = False, model_name: str = "tiny.en") -> dict[str, Any]:
                     if c.concept.id not in typed_ids:
                         invented[way].append({
                             "answer": answer["id"], "kind": answer["kind"], "voice": voice,
+                            "noise": noise,
                             "concept": c.concept.id, "words": c.matched_text,
                             "by_meaning": c.by_meaning,
                         })  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    report: dict[str, Any] = {"model": model.name, "answers": len(chosen), "voices": VOICES}
+    report: dict[str, Any] = {
+        "model": model.name,
+        "answers": len(chosen),
+        "voices": VOICES,
+        "noise_snr_db": NOISE_SNR_DB,
+    }
     for way in WAYS:
         means = {k: statistics.fmean(v) for k, v in coverage[way].items()}
         entry: dict[str, Any] = {
             "ordering": round(statistics.fmean(ordered_pairs(per_question[way])), 3),
             "correlation": round(pearson(graded, judged[way]), 3),
-            "coverage_by_kind": {k: round(means[k], 3) for k in ORDER if k in means},
+            "coverage_by_kind": {k: round(means[k], 3) for k in KINDS if k in means},
         }
         if way != "typed":
             entry["false_credit_points"] = _false_credit(coverage["typed"], coverage[way])
+            entry["by_noise"] = {
+                noise: _against_typed(by_noise["typed"][noise], kinds)
+                for noise, kinds in sorted(by_noise[way].items())
+            }
             gap = means["strong"] - statistics.fmean(coverage["typed"]["strong"])
             entry["strong_gap_points"] = round(100 * gap, 1)
             entry["concepts_not_in_typed"] = len(invented[way])
@@ -127,6 +178,15 @@ def run(quick: bool = False, model_name: str = "tiny.en") -> dict[str, Any]:
     report["invented_unbiased"] = invented["unbiased"]
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return report
+
+
+def _against_typed(typed: dict[str, list[float]], spoken: dict[str, list[float]]) -> dict[str, Any]:
+    """Per kind at one noise level: mean coverage spoken minus typed, in points."""
+    return {
+        kind: round(100 * (statistics.fmean(spoken[kind]) - statistics.fmean(typed[kind])), 1)
+        for kind in KINDS
+        if spoken.get(kind)
+    }
 
 
 def _false_credit(typed: dict[str, list[float]], spoken: dict[str, list[float]]) -> dict[str, Any]:

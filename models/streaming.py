@@ -17,25 +17,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.transcriber import SAMPLE_RATE, Transcriber, Transcript, Word
+from models.transcriber import (
+    MIN_PAUSE_S,
+    SAMPLE_RATE,
+    Transcriber,
+    Transcript,
+    Word,
+    speech_spans,
+)
 
 log = logging.getLogger(__name__)
-MIN_PAUSE_S = 0.3  # a silence this long (per the VAD) is a place to cut
-SPEECH_PAD_S = 0.05
 TAIL_PAD_S = 0.2  # decoded after the VAD's end of the last words
 PROMPT_CHARS = 200
-
-
-def speech_spans(audio: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) sample spans of speech according to the bundled Silero VAD."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    if len(audio) < SAMPLE_RATE // 10:
-        return []
-    options = VadOptions(
-        min_silence_duration_ms=int(MIN_PAUSE_S * 1000), speech_pad_ms=int(SPEECH_PAD_S * 1000)
-    )
-    return [(s["start"], s["end"]) for s in get_speech_timestamps(audio, options)]
 
 
 @dataclass

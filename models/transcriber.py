@@ -3,17 +3,20 @@
 Recognition is biased towards the current question's vocabulary (``hotwords``): on our
 measurements this roughly doubles exact keyword recall for tiny.en (shared/notes and
 ``benchmarks``). Silence gives an empty transcript: the bundled Silero VAD removes non-speech
-and segments that Whisper itself thinks are not speech are dropped.
+and segments that Whisper itself thinks are not speech are dropped. Biasing has two costs
+handled here: words it echoes from the prompt are dropped (``models.echoes``), and speech it
+made the decoder pass over is decoded again (``MISSED_SPEECH_S``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import stat
 import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,6 +26,7 @@ from models.echoes import find_echoes, prompt_words
 from models.registry import ResolvedModel
 from questions.errors import TranscriptionError
 
+log = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000
 MAX_AUDIO_S = 30 * 60  # one answer; longer files are refused (memory and time)
 MAX_HOTWORD_CHARS = 400  # faster-whisper keeps only the last ~223 prompt tokens
@@ -30,6 +34,12 @@ NO_SPEECH_DROP = 0.6
 REPETITION_PENALTY = 1.1
 END_MARGIN_S = 0.5  # last words: a transcript this close to the end of the audio is complete
 LOOP_COMPRESSION = 2.4  # gzip ratio of a segment's text above which it is a repetition loop
+MIN_PAUSE_S = 0.3  # a silence this long (per the VAD) separates two stretches of speech
+SPEECH_PAD_S = 0.05
+# This much speech (per the VAD) without a word in the transcript: the decoder skipped it.
+# Biasing provokes it: a whole 30 s window judged "no speech", or a segment that spans the
+# window but stops writing after its first sentence.
+MISSED_SPEECH_S = 1.5
 # Whisper learned to drop disfluencies; a prompt that contains some makes it keep them.
 FILLER_PROMPT = "Umm, so, uh, let me think, like, hmm... Okay, I mean, you know, here's my take."
 # Whisper's stock phrases on silence or noise (from subtitles in its training data).
@@ -37,6 +47,18 @@ _HALLUCINATIONS = re.compile(
     r"^\W*(thanks? (you )?for watching|thank you\.?|please subscribe|subtitles by|you)\W*$",
     re.IGNORECASE,
 )
+
+
+def speech_spans(audio: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) sample spans of speech according to the Silero VAD faster-whisper bundles."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    if len(audio) < SAMPLE_RATE // 10:
+        return []
+    options = VadOptions(
+        min_silence_duration_ms=int(MIN_PAUSE_S * 1000), speech_pad_ms=int(SPEECH_PAD_S * 1000)
+    )
+    return [(s["start"], s["end"]) for s in get_speech_timestamps(audio, options)]
 
 
 @dataclass(frozen=True)
@@ -136,6 +158,34 @@ def load_audio(path: Path, max_seconds: float = MAX_AUDIO_S) -> np.ndarray:
     return audio
 
 
+def _heard(segments: Sequence[Any]) -> list[tuple[str, list[Word]]]:
+    """Each kept segment's text and words (Whisper's stock phrases on silence, and segments
+    it calls silence and is unsure of, left out)."""
+    heard: list[tuple[str, list[Word]]] = []
+    for segment in segments:
+        text = segment.text.strip()
+        if segment.no_speech_prob > NO_SPEECH_DROP and segment.avg_logprob < -0.7:
+            continue
+        if not text or _HALLUCINATIONS.match(text):
+            continue
+        said = [
+            Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+            for w in segment.words or ()
+        ]
+        heard.append((text, said))
+    return heard
+
+
+def _in_order(pieces: list[tuple[str, list[Word]]]) -> list[tuple[str, list[Word]]]:
+    """Pieces sorted by their first word's time (one without words stays after the piece
+    before it)."""
+    keyed, time = [], 0.0
+    for n, (text, said) in enumerate(pieces):
+        time = said[0].start if said else time
+        keyed.append((time, n, text, said))
+    return [(text, said) for _, _, text, said in sorted(keyed)]
+
+
 def _check_readable(path: Path) -> None:
     """A regular file we may read; anything else is one line that says what it is."""
     try:
@@ -224,6 +274,8 @@ class WhisperTranscriber:
     cpu_threads: int = 0
     keep_fillers: bool = False
     drop_echoes: bool = True  # False only to measure what the echo rules save (benchmarks)
+    redecode_skipped: bool = True  # False only to measure what decoding again saves
+    detect_speech: Callable[[np.ndarray], list[tuple[int, int]]] = speech_spans
     _whisper: object = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -287,19 +339,44 @@ class WhisperTranscriber:
             # again with a mild repetition penalty (still deterministic).
             options["repetition_penalty"] = REPETITION_PENALTY
             segments = self._segments(audio, options, end)
-        heard: list[tuple[str, list[Word]]] = []
-        for segment in segments:
-            text = segment.text.strip()
-            if segment.no_speech_prob > NO_SPEECH_DROP and segment.avg_logprob < -0.7:
-                continue
-            if not text or _HALLUCINATIONS.match(text):
-                continue
-            said = [
-                Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
-                for w in segment.words or ()
-            ]
-            heard.append((text, said))
+        heard = _heard(segments)
+        passes = (options, {**options, "hotwords": None}) if bias else (options,)
+        for again in passes if self.redecode_skipped else ():
+            skipped = self._skipped(audio, again, heard, duration)
+            if skipped:
+                heard = _in_order(heard + skipped)
         return self._without_echoes(heard, bias, duration)
+
+    def _skipped(
+        self,
+        audio: np.ndarray,
+        options: dict[str, Any],
+        heard: list[tuple[str, list[Word]]],
+        duration: float,
+    ) -> list[tuple[str, list[Word]]]:
+        """Speech the decoder passed over (``MISSED_SPEECH_S`` or more of it between two
+        words, per the VAD), each stretch decoded again on its own: first as before, then,
+        for what is still missing, without the bias."""
+        times = sorted((w.start, w.end) for _, said in heard for w in said)
+        edges = [0.0, *(t for pair in times for t in pair), duration]
+        found: list[tuple[str, list[Word]]] = []
+        for begin, end in zip(edges[::2], edges[1::2], strict=True):
+            if end - begin < MISSED_SPEECH_S:
+                continue
+            piece = audio[int(begin * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+            spans = self.detect_speech(piece)
+            if sum(e - s for s, e in spans) < MISSED_SPEECH_S * SAMPLE_RATE:
+                continue
+            first, last = spans[0][0], spans[-1][1]
+            offset = begin + first / SAMPLE_RATE
+            again = _heard(self._segments(piece[first:last], options, None))
+            log.debug("decoded again %.1f-%.1f s: %d segments", offset, end, len(again))
+            found += [
+                (text, [replace(w, start=w.start + offset, end=w.end + offset) for w in said])
+                for text, said in again
+                if said
+            ]
+        return found
 
     def _segments(self, audio: np.ndarray, options: dict[str, Any], end: float | None) -> list[Any]:
         """Decode; with ``end`` (the last words, which the user waits for), stop once the

@@ -42,7 +42,7 @@ CLAUSE_WORDS = frozenset(
 LIST_MIN_TERM_SHARE = 0.8  # ...or nearly every word belongs to a concept's label
 LIST_MIN_WORDS = 6  # too short to tell a list from a terse sentence
 LIST_MIN_WORDS_FOR_TERMS = 10
-LIST_FRAGMENT_WORDS = 4  # a comma-separated piece this short, with no clause word, is a keyword
+LIST_FRAGMENT_WORDS = 5  # a comma-separated piece this short, with no clause word, is a keyword
 LIST_MIN_FRAGMENT_SHARE = 0.8
 
 

@@ -156,7 +156,7 @@ def score(question: Question, transcript: str, meaning: Meaning | None = None) -
         for index, hit in enumerate(meaning.judge(question, tokens, hits, clauses, shielded)):
             if index in found or hit is None or hit.negated:
                 continue
-            if hit.probability >= meaning.calibration.threshold:
+            if hit.probability >= meaning.calibration_for(question.concepts[index]).threshold:
                 first, last = (tokens[i] for i in _whole_clause(clauses, hit.first, hit.last))
                 found[index] = ConceptResult(
                     question.concepts[index],

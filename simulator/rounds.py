@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from audio.ports import AudioError, Recorder, RecordingResult
-from models.streaming import StreamingTranscriber, speech_spans
-from models.transcriber import Transcript
+from models.streaming import StreamingTranscriber
+from models.transcriber import Transcript, speech_spans
 from questions.bank import Question
 from questions.follow_up import FollowUp, choose_follow_up, missed_only
 from simulator.config import Settings

@@ -13,7 +13,7 @@ import pytest
 from models import embeddings
 from models.registry import ModelError, package_dir
 from questions.bank import Question, QuestionSet, derive_concepts
-from questions.meaning import Meaning
+from questions.meaning import Calibration, Meaning
 from questions.scoring import score
 
 
@@ -123,6 +123,11 @@ def test_a_list_of_keywords_is_not_an_answer(bank: QuestionSet, meaning: Meaning
     assert score(question, spoken, meaning).notice  # no commas, still a list
     terms = "every request, device posture, risk score, threat signals, SIEM."
     assert score(question, terms, meaning).notice  # pieces without a clause in them
+    points = (
+        "scoped tokens per agent task, signed messages between agents, an audit trail per "
+        "call, a gateway before the models."
+    )
+    assert score(question, points, meaning).notice  # five-word pieces, still no clause
     terse = (
         "Never trust, always verify; the network perimeter is gone; NIST SP 800-207 says verify "
         "every request continuously with least privilege."
@@ -158,3 +163,16 @@ def test_a_question_with_only_a_hint_is_judged_from_its_points(meaning: Meaning)
     covered = [r.concept.id for r in result.covered]
     assert "point-1" in covered and "point-3" in covered
     assert "point-2" not in covered  # never said a word about source code or notebooks
+
+
+def test_concepts_derived_from_a_hint_have_their_own_calibration(meaning: Meaning) -> None:
+    hint = "Rotate credentials automatically on a schedule; keep secrets out of source code."
+    derived = Question("q-1", "Test", "How do you manage secrets?", hint, 60,
+                       derive_concepts(hint))  # fmt: skip
+    answer = "Credentials get rotated by a job every night, so nobody rotates anything by hand."
+    assert "point-1" in [r.concept.id for r in score(derived, answer, meaning).covered]
+    never = Calibration(weights=(0.0,) * len(meaning.calibration.weights), bias=-50.0)
+    strict = Meaning(meaning.model, calibration=meaning.calibration, derived=never)
+    assert not score(derived, answer, strict).covered  # derived concepts read ``derived``
+    written = Meaning(meaning.model, calibration=never, derived=meaning.derived)
+    assert score(derived, answer, written).covered  # ...and only they
