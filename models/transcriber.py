@@ -340,12 +340,13 @@ class WhisperTranscriber:
             options["repetition_penalty"] = REPETITION_PENALTY
             segments = self._segments(audio, options, end)
         heard = _heard(segments)
+        prompt = prompt_words(bias.split(", ")) if bias and self.drop_echoes else set()
         passes = (options, {**options, "hotwords": None}) if bias else (options,)
         for again in passes if self.redecode_skipped else ():
-            skipped = self._skipped(audio, again, heard, duration)
+            skipped = self._skipped(audio, again, heard, duration, prompt)
             if skipped:
                 heard = _in_order(heard + skipped)
-        return self._without_echoes(heard, bias, duration)
+        return self._without_echoes(heard, prompt, duration)
 
     def _skipped(
         self,
@@ -353,11 +354,14 @@ class WhisperTranscriber:
         options: dict[str, Any],
         heard: list[tuple[str, list[Word]]],
         duration: float,
+        prompt: set[str],
     ) -> list[tuple[str, list[Word]]]:
         """Speech the decoder passed over (``MISSED_SPEECH_S`` or more of it between two
-        words, per the VAD), each stretch decoded again on its own: first as before, then,
-        for what is still missing, without the bias."""
-        times = sorted((w.start, w.end) for _, said in heard for w in said)
+        words, per the VAD; echoes of the prompt are not words), each stretch decoded again
+        on its own: first as before, then, for what is still missing, without the bias."""
+        words = [w for _, said in heard for w in said]
+        echoes = find_echoes(words, prompt) if prompt else [False] * len(words)
+        times = sorted((w.start, w.end) for w, echo in zip(words, echoes, strict=True) if not echo)
         edges = [0.0, *(t for pair in times for t in pair), duration]
         found: list[tuple[str, list[Word]]] = []
         for begin, end in zip(edges[::2], edges[1::2], strict=True):
@@ -392,14 +396,12 @@ class WhisperTranscriber:
         return segments
 
     def _without_echoes(
-        self, heard: list[tuple[str, list[Word]]], biased_with: str | None, duration: float
+        self, heard: list[tuple[str, list[Word]]], prompt: set[str], duration: float
     ) -> Transcript:
-        """The transcript without the words biasing made up (models/echoes.py); a segment
-        that lost words is written from the words it kept."""
+        """The transcript without the words biasing made up (models/echoes.py, ``prompt``:
+        the words of the bias; empty to keep every word); a segment that lost words is
+        written from the words it kept."""
         all_words = [w for _, said in heard for w in said]
-        prompt: set[str] = set()
-        if biased_with and self.drop_echoes:
-            prompt = prompt_words(biased_with.split(", "))
         flags = iter(find_echoes(all_words, prompt) if prompt else [False] * len(all_words))
         texts: list[str] = []
         kept: list[Word] = []

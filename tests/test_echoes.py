@@ -71,7 +71,7 @@ def test_the_transcript_is_rewritten_from_the_words_kept() -> None:
     end = first[-1].end
     second = timed("Then we patch it.", end + 1) + [Word("CAEP,", 9.0, 9.0, 0.4)] * 4
     heard = [("Important is to answer fast.", first), ("Then we patch it. CAEP, CAEP,", second)]
-    transcript = whisper._without_echoes(heard, "UEBA, EDR, MDM, CAEP", 10.0)
+    transcript = whisper._without_echoes(heard, prompt_words(["UEBA", "EDR", "MDM", "CAEP"]), 10.0)
     assert transcript.text == "Important is to answer fast. Then we patch it."
     assert [w.text for w in transcript.echoes] == ["CAEP,"] * 4
     shown = transcript.to_dict()["echoes_dropped"]  # what `transcribe --json` prints

@@ -98,3 +98,16 @@ def test_the_benchmark_can_measure_without_decoding_again() -> None:
     whisper.redecode_skipped = False
     assert whisper.transcribe(AUDIO, ["mTLS"]).text == "First the identity."
     assert len(fake.calls) == 1
+
+
+def test_speech_under_an_echo_loop_is_decoded_again() -> None:
+    """A loop of prompt words ("NIST zero trust, NIST zero trust, ...") stands where speech
+    was skipped: it is dropped as an echo, so the speech under it is decoded again."""
+    loop = segment(2.0, *["NIST", "zero", "trust,"] * 4, step=0.5)  # 2-8 s
+    fake = ScriptedWhisper(
+        [segment(0.0, "First", "identity."), loop],
+        [segment(0.1, "Then", "the", "device", "posture.")],
+    )
+    heard = transcriber(fake).transcribe(AUDIO, ["NIST zero trust"])
+    assert heard.text == "First identity. Then the device posture."
+    assert fake.calls[1][0] == 10 - 1.0  # from the last real word to the end
