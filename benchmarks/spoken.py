@@ -51,13 +51,8 @@ VOICES = (("en-us", 165), ("en", 150), ("en-us+f3", 185), ("en-gb-x-rp", 140))
 WAYS = ("typed", "biased", "biased_raw", "biased_once", "unbiased")
 NOISE_SNR_DB = (None, 20, 10)  # speech-to-noise ratio; None: clean
 KINDS = (*ORDER, "filler")
-PER_KIND = {
-    "strong": 15,
-    "half": 15,
-    "weak": 30,
-    "offtopic": 30,
-    "filler": 12,
-}  # false credit needs more
+# Weak and off-topic answers are the most: false credit is measured on them.
+PER_KIND = {"strong": 15, "half": 15, "weak": 30, "offtopic": 30, "filler": 12}
 QUICK_PER_KIND = {"strong": 4, "half": 4, "weak": 8, "offtopic": 8, "filler": 3}
 
 

@@ -1,6 +1,7 @@
 """Speech the decoder passed over is decoded again: biasing sometimes makes Whisper call a
 whole 30 s window silence, or write one sentence for a segment that spans the window, and
-the rest of the answer would be lost (measured: 6 % of the words of spoken answers)."""
+the rest of the answer would be lost (measured: biased transcripts of clean spoken answers
+had 8 % fewer words than unbiased ones, some lost most of the answer)."""
 
 from __future__ import annotations
 
