@@ -2,7 +2,8 @@
 
 ``speech`` (the default) needs espeak-ng and a Whisper model (``--model``: tiny.en unless told;
 ``base`` once installed). ``spoken`` judges held-out answers from audio against the same answers
-typed, with and without biasing (about 15 minutes; ``--quick`` about 4). ``scoring``
+typed: whole files with and without biasing, and streamed as the app takes them (about 35
+minutes; ``--quick`` about 8; ``--ways`` picks some). ``scoring``
 grades the held-out answers with four kinds of bank (about a minute); ``calibrate`` fits the
 meaning judge's weights on the development sets and prints them for ``questions/meaning.py``.
 """
@@ -23,6 +24,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer answers, faster")
     parser.add_argument("--model", default="tiny.en", help="speech, spoken: the Whisper model")
     parser.add_argument(
+        "--ways",
+        default=None,
+        help="spoken: comma-separated, from biased,streamed,unbiased (the default) and "
+        "biased_raw,biased_once",
+    )
+    parser.add_argument(
         "--parts", default="latency,recall,fillers", help="speech: comma-separated parts to run"
     )
     args = parser.parse_args()
@@ -36,7 +43,8 @@ def main() -> int:
     elif args.suite == "spoken":
         from benchmarks import spoken
 
-        report = spoken.run(quick=args.quick, model_name=args.model)
+        ways = tuple(args.ways.split(",")) if args.ways else spoken.DEFAULT_WAYS
+        report = spoken.run(quick=args.quick, model_name=args.model, ways=ways)
     else:
         from benchmarks import speech
 

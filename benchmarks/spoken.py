@@ -3,22 +3,27 @@
 Held-out answers (``graded.jsonl``: strong, half, weak, off-topic; ``holdout.jsonl``: answers
 thick with fillers; never used to write or calibrate the rubrics) are spoken with espeak-ng in
 rotating voices and speeds, with white noise at rotating levels (none, 20 dB and 10 dB below
-the speech), transcribed the three ways below, and judged as the app judges (terms and
+the speech), transcribed the ways below, and judged as the app judges (terms and
 meaning):
 
-- ``biased``: the app's default: biased with the question's jargon, prompt echoes dropped;
-- ``biased_raw``: the same decoding with the echoes left in;
-- ``biased_once``: the same decoding without decoding again the speech the decoder skipped;
-- ``unbiased``: no vocabulary given to the decoder.
+- ``biased``: the whole file at once, biased with the question's jargon, echoes dropped;
+- ``streamed``: the same decoding, but fed block by block and decoded in pieces cut at pauses,
+  as the app takes an answer while it is spoken (each piece as soon as its pause is fed);
+- ``unbiased``: the whole file, no vocabulary given to the decoder;
+- ``biased_raw`` (``--ways``): as ``biased`` with the echoes left in;
+- ``biased_once`` (``--ways``): as ``biased`` without decoding again what the decoder skipped.
 
-For each way: ordering (pairs of kinds ranked as the grader ranks them, per question),
-correlation with the grader, mean coverage by kind, and **false credit**: off-topic and weak
-coverage from audio minus the same text typed, with every concept the audio earned that the
-typed text did not (the words credited are listed, so an echo is easy to see).
+For each way: word error rate by noise level (recognition itself, the steadiest figure here:
+one answer's coverage moves by a whole concept on a single misheard word), ordering (pairs of
+kinds ranked as the grader ranks them, per question), correlation with the grader, mean
+coverage by kind, and **false credit**: off-topic and weak coverage from audio minus the same
+text typed, with every concept the audio earned that the typed text did not (the words
+credited are listed, so an echo is easy to see).
 """
 
 from __future__ import annotations
 
+import re
 import resource
 import shutil
 import statistics
@@ -26,10 +31,12 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from benchmarks.scoring import (
     GRADED,
@@ -41,14 +48,16 @@ from benchmarks.scoring import (
     pearson,
 )
 from benchmarks.speech import speak
-from models.registry import resolve_model
-from models.transcriber import WhisperTranscriber, load_audio
+from models.registry import ResolvedModel, resolve_model
+from models.streaming import transcribe_streaming
+from models.transcriber import Transcript, WhisperTranscriber, load_audio
 from questions.bank import QuestionSet, builtin_bank_paths
 from simulator import config
 from simulator.judge import Judge
 
 VOICES = (("en-us", 165), ("en", 150), ("en-us+f3", 185), ("en-gb-x-rp", 140))
-WAYS = ("typed", "biased", "biased_raw", "biased_once", "unbiased")
+WAYS = ("biased", "streamed", "unbiased", "biased_raw", "biased_once")
+DEFAULT_WAYS = WAYS[:3]
 NOISE_SNR_DB = (None, 20, 10)  # speech-to-noise ratio; None: clean
 KINDS = (*ORDER, "filler")
 # Weak and off-topic answers are the most: false credit is measured on them.
@@ -77,28 +86,51 @@ def noisy(audio: np.ndarray, snr_db: float | None, seed: int) -> np.ndarray:
     return np.clip(audio + noise * rms / 10 ** (snr_db / 20), -1.0, 1.0).astype(np.float32)
 
 
-def run(quick: bool = False, model_name: str = "tiny.en") -> dict[str, Any]:
-    questions = QuestionSet.from_paths(builtin_bank_paths())
-    model = resolve_model(model_name, config.paths().models_dir)
+Transcribe = Callable[[np.ndarray, Sequence[str]], Transcript]
+
+
+def _transcribers(model: ResolvedModel) -> dict[str, Transcribe]:
+    """Each way of transcribing, sharing one loaded model."""
     app = WhisperTranscriber(model)
     app.load()
     raw = WhisperTranscriber(model, drop_echoes=False)
-    raw._whisper = app._whisper  # the loaded model, echoes kept
     once = WhisperTranscriber(model, redecode_skipped=False)
-    once._whisper = app._whisper
+    raw._whisper = once._whisper = app._whisper
+    return {
+        "biased": app.transcribe,
+        "streamed": lambda audio, words: transcribe_streaming(app, audio, words)[0],
+        "unbiased": lambda audio, _words: app.transcribe(audio),
+        "biased_raw": raw.transcribe,
+        "biased_once": once.transcribe,
+    }
+
+
+def run(
+    quick: bool = False, model_name: str = "tiny.en", ways: Sequence[str] = DEFAULT_WAYS
+) -> dict[str, Any]:
+    unknown = set(ways) - set(WAYS)
+    if unknown:
+        raise SystemExit(f"unknown ways {sorted(unknown)}: choose from {', '.join(WAYS)}")
+    questions = QuestionSet.from_paths(builtin_bank_paths())
+    model = resolve_model(model_name, config.paths().models_dir)
+    transcribers = _transcribers(model)
+    everything = ("typed", *ways)
     judge = Judge()
     work = Path(tempfile.mkdtemp(prefix="bench-spoken-"))
     chosen = _choose(quick)
-    coverage: dict[str, dict[str, list[float]]] = {w: defaultdict(list) for w in WAYS}
+    coverage: dict[str, dict[str, list[float]]] = {w: defaultdict(list) for w in everything}
     by_noise: dict[str, dict[str, dict[str, list[float]]]] = {
-        w: defaultdict(lambda: defaultdict(list)) for w in WAYS
+        w: defaultdict(lambda: defaultdict(list)) for w in everything
     }
-    per_question: dict[str, dict[str, dict[str, float]]] = {w: defaultdict(dict) for w in WAYS}
+    per_question: dict[str, dict[str, dict[str, float]]] = {
+        w: defaultdict(dict) for w in everything
+    }
     graded: list[float] = []
-    judged: dict[str, list[float]] = {w: [] for w in WAYS}
-    invented: dict[str, list[dict[str, Any]]] = {w: [] for w in WAYS if w != "typed"}
+    judged: dict[str, list[float]] = {w: [] for w in everything}
+    invented: dict[str, list[dict[str, Any]]] = {w: [] for w in ways}
+    errors: dict[str, dict[str, list[float]]] = {w: defaultdict(list) for w in ways}
     echoes_dropped = 0
-    seconds = {w: 0.0 for w in WAYS if w != "typed"}
+    seconds = dict.fromkeys(ways, 0.0)
     try:
         for i, answer in enumerate(chosen):
             print(f"  {i + 1}/{len(chosen)} {answer['id']}", file=sys.stderr)
@@ -109,18 +141,12 @@ def run(quick: bool = False, model_name: str = "tiny.en") -> dict[str, Any]:
             audio = noisy(audio, snr, seed=i)
             vocabulary = question.vocabulary()
             texts = {"typed": answer["text"]}
-            for way, transcriber, words in (
-                ("biased", app, vocabulary),
-                ("biased_raw", raw, vocabulary),
-                ("biased_once", once, vocabulary),
-                ("unbiased", app, []),
-            ):
+            for way in ways:
                 began = time.perf_counter()
-                heard = transcriber.transcribe(audio, words)
+                heard = transcribers[way](audio, vocabulary)
                 seconds[way] += time.perf_counter() - began
                 texts[way] = heard.text
-                if way == "biased":
-                    echoes_dropped += len(heard.echoes)
+                echoes_dropped += len(heard.echoes) if way == "biased" else 0
             typed = judge.score(question, answer["text"])
             typed_ids = {c.concept.id for c in typed.covered}
             graded.append(labelled_coverage(question, answer["concepts"]))
@@ -133,6 +159,7 @@ def run(quick: bool = False, model_name: str = "tiny.en") -> dict[str, Any]:
                 judged[way].append(result.coverage)
                 if way == "typed":
                     continue
+                errors[way][noise].append(word_error_rate(answer["text"], text))
                 for c in result.covered:
                     if c.concept.id not in typed_ids:
                         invented[way].append({
@@ -149,7 +176,7 @@ def run(quick: bool = False, model_name: str = "tiny.en") -> dict[str, Any]:
         "voices": VOICES,
         "noise_snr_db": NOISE_SNR_DB,
     }
-    for way in WAYS:
+    for way in everything:
         means = {k: statistics.fmean(v) for k, v in coverage[way].items()}
         entry: dict[str, Any] = {
             "ordering": round(statistics.fmean(ordered_pairs(per_question[way])), 3),
@@ -164,15 +191,26 @@ def run(quick: bool = False, model_name: str = "tiny.en") -> dict[str, Any]:
             }
             gap = means["strong"] - statistics.fmean(coverage["typed"]["strong"])
             entry["strong_gap_points"] = round(100 * gap, 1)
+            entry["word_error_rate"] = {
+                noise: round(statistics.fmean(rates), 3)
+                for noise, rates in sorted(errors[way].items())
+            }
             entry["concepts_not_in_typed"] = len(invented[way])
             entry["transcribe_s_per_answer"] = round(seconds[way] / len(chosen), 2)
         report[way] = entry
-    report["echo_words_dropped"] = echoes_dropped
-    report["invented_with_biasing"] = invented["biased"]
-    report["invented_with_raw_biasing"] = invented["biased_raw"]
-    report["invented_unbiased"] = invented["unbiased"]
+    if "biased" in ways:
+        report["echo_words_dropped"] = echoes_dropped
+    report["concepts_not_in_typed"] = invented
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return report
+
+
+def word_error_rate(said: str, heard: str) -> float:
+    """Words substituted, dropped or added, per word said (case and punctuation ignored)."""
+    reference = re.findall(r"[a-z0-9']+", said.lower())
+    return Levenshtein.distance(reference, re.findall(r"[a-z0-9']+", heard.lower())) / max(
+        1, len(reference)
+    )
 
 
 def _against_typed(typed: dict[str, list[float]], spoken: dict[str, list[float]]) -> dict[str, Any]:

@@ -5,17 +5,24 @@ but the decoder also echoes the list where the speech gives it nothing to hold o
 end of the audio ("... for the exception. EDR, MDM, CAEP, CAEP, CAEP.") or in a loop ("Rego,
 Rego, Rego, ..."). Left in, those words earn rubric credit for things the candidate never said.
 
-Measured on espeak-ng answers from the calibration set (tiny.en, biased), the echoes carry two
-marks that words really spoken almost never have, so a prompt word is dropped when it:
+Measured on espeak-ng answers (tiny.en, biased), the echoes carry marks that words really
+spoken almost never have, so a prompt word is dropped when it:
 
 - has no time of its own (the aligner gave it under ``MIN_WORD_S`` of audio), or
 - is part of a loop: the same one-to-three-word pattern ``LOOP_REPEATS`` times in a row, or
+- is the last word decoded and the model gave it almost no chance (``LAST_WORD_MIN_P``): the
+  decoder ran out of speech and wrote from its prompt ("...then rebuild them from backup. JIT,"),
+  which the app's pieces of a few seconds each invite, or
 - stands in one unbroken list of prompt words with such an echo (the list is written as a
   whole: "researcher EDR, MDM, CAEP, CAEP…" drops the "EDR" that opens it too).
 
-A low word probability is *not* a mark: the model is as unsure of jargon really said ("Argo",
-"Sigstore", "Kong": 13 of the 17 prompt words under 0.1 in those answers were said) as of an
-echo, and dropping them cost strong answers 5 points of coverage on held-out speech.
+Elsewhere a low word probability is *not* a mark: the model is as unsure of jargon really said
+("Argo", "Sigstore", "Kong": 13 of the 17 prompt words under 0.1 in those answers were said) as
+of an echo, and dropping them cost strong answers 5 points of coverage on held-out speech. As
+the last word of a streamed piece it is: of the prompt words the benchmark's streamed answers
+ended a piece with below 0.02 (77 answers, 2026-12-06), 8 were never said, and the 3 others
+were "ID" twice (said elsewhere in the answer) and one "endpoints" in noise 10 dB below the
+speech.
 
 Only words of the prompt are ever dropped, so an answer without jargon reads exactly as heard.
 """
@@ -29,6 +36,7 @@ from typing import Protocol
 MIN_WORD_S = 0.05  # Whisper's timestamps step by 20 ms; a spoken word lasts longer than this
 LOOP_REPEATS = 3
 LONGEST_LOOP = 3  # words in the repeated pattern
+LAST_WORD_MIN_P = 0.02
 
 
 class TimedWord(Protocol):
@@ -52,6 +60,8 @@ def find_echoes(words: Sequence[TimedWord], prompt: set[str]) -> list[bool]:
     """For each word, whether it is an echo of the prompt (see the module's rules)."""
     keys = [key(w.text) for w in words]
     echo = [k in prompt and w.end - w.start < MIN_WORD_S for k, w in zip(keys, words, strict=True)]
+    if words and keys[-1] in prompt and words[-1].probability < LAST_WORD_MIN_P:
+        echo[-1] = True
     for start, end in _loops(keys):
         if any(k in prompt for k in keys[start:end]):
             echo[start:end] = [True] * (end - start)

@@ -51,6 +51,18 @@ def test_jargon_the_model_was_unsure_of_is_kept() -> None:
     assert kept(unsure) == "we write the policies in Rego and check them"
 
 
+def test_an_unlikely_prompt_word_that_ends_the_decoding_is_dropped() -> None:
+    """The decoder ran out of speech ("...rebuild them from backup. JIT,", measured on a piece
+    of a streamed answer); the same word said with confidence, or not from the prompt, stays."""
+    said = timed("we rebuild them from backup. EDR,")
+    said[-1] = Word("EDR,", said[-1].start, said[-1].end, 0.004)
+    assert kept(said) == "we rebuild them from backup."
+    sure = [*said[:-1], Word("EDR.", said[-1].start, said[-1].end, 0.6)]
+    assert kept(sure) == "we rebuild them from backup. EDR."
+    plain = [*said[:-1], Word("backups.", said[-1].start, said[-1].end, 0.004)]
+    assert kept(plain) == "we rebuild them from backup. backups."
+
+
 def test_a_loop_of_prompt_words_is_dropped_whole_and_other_repeats_stay() -> None:
     loop = timed("the agent does " + "Rego, " * 12 + "then stops")
     assert kept(loop) == "the agent does then stops"

@@ -115,3 +115,21 @@ def test_an_answer_that_ends_in_silence_only_decodes_nothing_more() -> None:
     stream = StreamingTranscriber(model, min_piece_s=60, detect_speech=loud_spans)
     stream.feed(np.zeros(2 * SAMPLE_RATE, np.float32))
     assert stream.finish().text == "" and model.calls == []
+
+
+def test_without_a_worker_each_piece_is_decoded_when_its_pause_is_fed() -> None:
+    """``background=False`` (benchmarks): the same pieces as a worker that keeps up, decided
+    by the audio alone, so a benchmark run gives the same transcript every time."""
+    model = RecordingTranscriber()
+    stream = StreamingTranscriber(
+        model, min_piece_s=2, max_piece_s=8, detect_speech=loud_spans, background=False
+    )
+    stream.feed(np.full(3 * SAMPLE_RATE, 0.1, np.float32))
+    assert model.calls == []  # no pause yet: nothing to cut
+    stream.feed(np.zeros(SAMPLE_RATE, np.float32))
+    assert model.calls == [(3.1, False)]  # cut 0.1 s into the pause, beam search
+    assert stream.partial_text() == "last words"
+    stream.feed(np.full(2 * SAMPLE_RATE, 0.1, np.float32))
+    transcript = stream.finish()
+    assert model.calls == [(3.1, False), (2.9, True)]  # the last words, greedily
+    assert transcript.text == "last words last words" and transcript.duration_s == 6.0
