@@ -2,7 +2,7 @@
 
 ``speech`` (the default) needs espeak-ng and a Whisper model (``--model``: tiny.en unless told;
 ``base`` once installed). ``spoken`` judges held-out answers from audio against the same answers
-typed: whole files with and without biasing, and streamed as the app takes them (about 35
+typed: whole files with and without biasing, and streamed as the app takes them (about 30
 minutes; ``--quick`` about 8; ``--ways`` picks some). ``scoring``
 grades the held-out answers with four kinds of bank (about a minute); ``calibrate`` fits the
 meaning judge's weights on the development sets and prints them for ``questions/meaning.py``.
