@@ -139,6 +139,11 @@ async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: fl
         await pilot.pause(0.02)
 
 
+def shown(app: Any, screen_type: type) -> bool:
+    """The app shows a screen of this type, composed and mounted (its widgets can be queried)."""
+    return isinstance(app.screen, screen_type) and app.screen.is_mounted
+
+
 def _holds(condition: Callable[[], bool]) -> bool:
     try:
         return bool(condition())

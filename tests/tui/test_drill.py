@@ -12,7 +12,7 @@ from simulator.config import Settings
 from simulator.rounds import ADVANCE_AFTER_S, RoundPlan
 from simulator.tui.screens.drill import DrillScreen
 from simulator.tui.screens.summary import SummaryScreen
-from tests.tui.conftest import plain, seed_history, wait_for
+from tests.tui.conftest import plain, seed_history, shown, wait_for
 
 pytestmark = pytest.mark.anyio  # Pilot tests run on asyncio through anyio's plugin
 
@@ -47,7 +47,7 @@ async def test_drill_counts_down_records_by_itself_and_summarises(
         await pilot.press("space")  # start now
         await wait_for(pilot, lambda: screen.state == "scored")
         rig.clock.advance(ADVANCE_AFTER_S)
-        await wait_for(pilot, lambda: isinstance(app.screen, SummaryScreen))
+        await wait_for(pilot, lambda: shown(app, SummaryScreen))
         summary = app.screen
         await wait_for(
             pilot, lambda: "previous drill" in plain(summary.query_one("#summary-compare"))

@@ -10,7 +10,7 @@ from textual.widgets import Input, Static
 from simulator.tui.screens.interview import InterviewScreen
 from simulator.tui.screens.practice import PracticeScreen
 from simulator.tui.screens.summary import SummaryScreen
-from tests.tui.conftest import plain, wait_for
+from tests.tui.conftest import plain, shown, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -28,7 +28,7 @@ async def test_practice_asks_a_follow_up_and_keeps_both_scores(rig_factory: Any)
     app, rig = rig_factory(microphone=False)
     async with app.run_test(size=(80, 24)) as pilot:
         app.start_mode("practice", sections=["Beginner"], count=1, order="fixed")
-        await wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen))
+        await wait_for(pilot, lambda: shown(app, PracticeScreen))
         screen = app.screen
         await type_answer(pilot, screen, PARTLY)
         await wait_for(pilot, lambda: screen.state == "result")
@@ -51,7 +51,7 @@ async def test_a_mock_interview_follows_up_and_ends_with_the_report_card(
     app, rig = rig_factory(microphone=False)
     async with app.run_test(size=(100, 40)) as pilot:
         app.start_mode("interview", count=2)
-        await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        await wait_for(pilot, lambda: shown(app, InterviewScreen))
         screen = app.screen
         await wait_for(pilot, lambda: screen.state == "ready")
         assert rig.speaker.said[0].startswith("Hello, and thanks for making the time.")
@@ -63,7 +63,7 @@ async def test_a_mock_interview_follows_up_and_ends_with_the_report_card(
         await type_answer(pilot, screen, "I would talk to the team about it.")
         await wait_for(pilot, lambda: screen.state == "follow_up_ready")
         await type_answer(pilot, screen, "We would also keep an audit log of every decision.")
-        await wait_for(pilot, lambda: isinstance(app.screen, SummaryScreen))
+        await wait_for(pilot, lambda: shown(app, SummaryScreen))
         summary = app.screen
         await wait_for(pilot, lambda: "Report card" in plain(summary.query_one("#summary-table")))
         card = plain(summary.query_one("#summary-table"))

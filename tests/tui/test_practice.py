@@ -11,7 +11,7 @@ from questions.bank import QuestionSet
 from simulator.tui.screens.practice import PracticeScreen
 from simulator.tui.screens.summary import SummaryScreen
 from simulator.tui.widgets.result import ResultView
-from tests.tui.conftest import plain, wait_for
+from tests.tui.conftest import plain, shown, wait_for
 
 pytestmark = pytest.mark.anyio  # Pilot tests run on asyncio through anyio's plugin
 
@@ -24,7 +24,7 @@ async def test_practice_round_end_to_end(rig_factory: Any, bank: QuestionSet) ->
     app, rig = rig_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         app.start_mode("practice", sections=["Beginner"], count=2, order="fixed")
-        await wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen))
+        await wait_for(pilot, lambda: shown(app, PracticeScreen))
         screen = app.screen
         assert isinstance(screen, PracticeScreen)
         await wait_for(pilot, lambda: screen.state == "ready")
@@ -58,7 +58,7 @@ async def test_practice_round_end_to_end(rig_factory: Any, bank: QuestionSet) ->
         assert rig.speaker.said[-1] == bank.get("beginner-02").prompt
 
         await pilot.press("escape")  # end the round early
-        await wait_for(pilot, lambda: isinstance(app.screen, SummaryScreen))
+        await wait_for(pilot, lambda: shown(app, SummaryScreen))
         session = rig.history.sessions()[-1]
         assert session.mode == "practice" and session.ended_at and session.attempt_count == 2
         await pilot.pause(0.1)  # let the summary settle before the app shuts down
@@ -69,7 +69,7 @@ async def test_stop_key_skip_key_and_live_panel(rig_factory: Any) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         rig.speaker.seconds_per_word = 1.0  # a long reading, cut short by the skip key
         app.start_mode("practice", sections=["Beginner"], count=1, order="fixed")
-        await wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen))
+        await wait_for(pilot, lambda: shown(app, PracticeScreen))
         screen = app.screen
         await wait_for(pilot, lambda: screen.state == "asking" and rig.speaker.said)
         await pilot.pause(0.05)
@@ -90,7 +90,7 @@ async def test_no_microphone_means_typed_answers(rig_factory: Any) -> None:
     app, rig = rig_factory(microphone=False)
     async with app.run_test(size=(80, 24)) as pilot:
         app.start_mode("practice", sections=["Beginner"], count=1, order="fixed")
-        await wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen))
+        await wait_for(pilot, lambda: shown(app, PracticeScreen))
         screen = app.screen
         await wait_for(pilot, lambda: screen.state == "ready")
         notice = _text(screen, "#notice")
@@ -113,7 +113,7 @@ async def test_quitting_mid_round_keeps_finished_answers(rig_factory: Any) -> No
     app, rig = rig_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         app.start_mode("practice", sections=["Beginner"], count=3, order="fixed")
-        await wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen))
+        await wait_for(pilot, lambda: shown(app, PracticeScreen))
         screen = app.screen
         await wait_for(pilot, lambda: screen.state == "ready")
         await pilot.press("r")

@@ -23,7 +23,7 @@ from simulator.tui.screens.common import Services
 from simulator.tui.screens.practice import PracticeScreen
 from tests.speech_fixtures import espeak_wav
 from tests.test_model_real import STRONG
-from tests.tui.conftest import FakePlayer, wait_for
+from tests.tui.conftest import FakePlayer, shown, wait_for
 from tests.virtual_audio import VirtualAudio
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sound, pytest.mark.tts, pytest.mark.model]
@@ -53,7 +53,7 @@ async def test_practice_round_on_the_virtual_sound_card(
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             app.start_mode("practice", sections=["Beginner"], count=1, order="fixed")
-            await wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen), 20)
+            await wait_for(pilot, lambda: shown(app, PracticeScreen), 20)
             screen: Any = app.screen
             await wait_for(pilot, lambda: screen.state == "ready", 60)  # question spoken
             await pilot.press("r")

@@ -14,7 +14,7 @@ from simulator.tui.screens.help import HelpScreen
 from simulator.tui.screens.home import HomeScreen
 from simulator.tui.screens.review import ReviewScreen
 from simulator.tui.screens.settings import SettingsScreen
-from tests.tui.conftest import plain, seed_history, wait_for
+from tests.tui.conftest import plain, seed_history, shown, wait_for
 
 pytestmark = pytest.mark.anyio  # Pilot tests run on asyncio through anyio's plugin
 
@@ -25,7 +25,7 @@ async def test_review_sessions_attempts_compare_and_trends(
     app, rig = rig_factory(mode="review")
     seed_history(rig.history, bank)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await wait_for(pilot, lambda: shown(app, ReviewScreen))
         review = app.screen
         sessions = review.query_one("#sessions", OptionList)
         attempts = review.query_one("#attempts", OptionList)
@@ -37,7 +37,7 @@ async def test_review_sessions_attempts_compare_and_trends(
         await pilot.press("enter")
         assert attempts.has_focus
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, AttemptScreen))
+        await wait_for(pilot, lambda: shown(app, AttemptScreen))
         attempt = app.screen
         await wait_for(pilot, lambda: attempt.attempt is not None)
         assert attempt.attempt.question_id == "beginner-01"
@@ -45,7 +45,7 @@ async def test_review_sessions_attempts_compare_and_trends(
         assert not attempt.check_action("play", ())  # typed: no recording to play
         assert attempt.check_action("compare", ())
         await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        await wait_for(pilot, lambda: shown(app, CompareScreen))
         compare = app.screen
         assert compare.left.created_at < compare.right.created_at
         assert "→" in compare.sub_title
@@ -57,7 +57,7 @@ async def test_review_sessions_attempts_compare_and_trends(
         await wait_for(pilot, lambda: table.row_count == 2)
         table.focus()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        await wait_for(pilot, lambda: shown(app, QuestionScreen))
         question = app.screen
         listing = question.query_one("#question-attempts", OptionList)
         await wait_for(pilot, lambda: listing.option_count >= 1)
@@ -72,7 +72,7 @@ async def test_settings_are_saved(rig_factory: Any) -> None:
     app, _rig = rig_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f2")
-        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        await wait_for(pilot, lambda: shown(app, SettingsScreen))
         screen = app.screen
         device = screen.query_one("#input_device", Select)
         voice = screen.query_one("#voice", Select)
@@ -109,7 +109,7 @@ async def test_help_and_command_palette(rig_factory: Any) -> None:
         await pilot.press(*"review history")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await wait_for(pilot, lambda: shown(app, ReviewScreen))
 
 
 async def test_home_starts_the_chosen_mode(rig_factory: Any, bank: QuestionSet) -> None:
@@ -121,7 +121,7 @@ async def test_home_starts_the_chosen_mode(rig_factory: Any, bank: QuestionSet) 
         await wait_for(pilot, lambda: "×" in plain(home.query_one("#recent")))
         assert "Beginner" in plain(home.query_one("#progress"))
         await pilot.press("v")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await wait_for(pilot, lambda: shown(app, ReviewScreen))
         await pilot.press("escape")
         await pilot.click("#mode-drill")
         await pilot.click("#start")

@@ -22,7 +22,7 @@ from simulator.tui.screens.review import ReviewScreen
 from simulator.tui.screens.settings import SettingsScreen
 from simulator.tui.screens.summary import SummaryScreen
 from tests.fakes import some_delivery
-from tests.tui.conftest import plain, seed_history, wait_for
+from tests.tui.conftest import plain, seed_history, shown, wait_for
 
 SIZE = (80, 24)
 
@@ -57,7 +57,7 @@ def test_practice_result_typed(snap_compare: Any, rig_factory: Any) -> None:
 
     async def answer(pilot: Any) -> None:
         app.start_mode("practice", sections=["Beginner"], count=2, order="fixed")
-        await wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen))
+        await wait_for(pilot, lambda: shown(app, PracticeScreen))
         screen = app.screen
         await wait_for(pilot, lambda: screen.state == "ready")
         screen.query_one(
@@ -74,7 +74,7 @@ def test_review(snap_compare: Any, rig_factory: Any, bank: QuestionSet) -> None:
     seed_history(rig.history, bank)
 
     async def loaded(pilot: Any) -> None:
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await wait_for(pilot, lambda: shown(app, ReviewScreen))
         attempts = app.screen.query_one("#attempts", OptionList)
         await wait_for(pilot, lambda: attempts.option_count == 1)
 
@@ -99,7 +99,7 @@ def test_settings(snap_compare: Any, rig_factory: Any) -> None:
 
     async def opened(pilot: Any) -> None:
         await pilot.press("f2")
-        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        await wait_for(pilot, lambda: shown(app, SettingsScreen))
         await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=opened)
