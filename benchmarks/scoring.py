@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from questions.bank import Question, QuestionSet, builtin_bank_paths, derive_concepts, jargon
-from questions.meaning import FEATURES, Meaning, clause_ids, hint_parts
+from questions.meaning import FEATURES, UNSIGNED, Meaning, clause_ids, hint_parts
 from questions.normalize import tokenize
 from questions.scoring import score
 
@@ -263,6 +263,25 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1e-2) -> tuple[np.
     return w[:-1], float(w[-1])
 
 
+def fit_monotone(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Logistic regression in which more evidence never lowers the probability: a feature
+    whose weight comes out negative (outside ``UNSIGNED``) is dropped, the most negative
+    first, and the rest refitted. Unconstrained, correlated features take large weights of
+    opposite sign, and a verbatim statement of a point (best window 1.0, no other window
+    close) scored lower than a loose paraphrase."""
+    keep = list(range(x.shape[1]))
+    while True:
+        weights, bias = fit_logistic(x[:, keep], y)
+        negative = [(w, k) for w, k in zip(weights, keep, strict=True)
+                    if w < 0 and FEATURES[k] not in UNSIGNED]  # fmt: skip
+        if not negative:
+            break
+        keep.remove(min(negative)[1])
+    out = np.zeros(x.shape[1])
+    out[keep] = weights
+    return out, bias
+
+
 def calibrate() -> dict[str, Any]:
     """Fit the meaning judge's weights and threshold on the development sets only: one
     calibration for written concepts, one for concepts derived from a hint."""
@@ -282,7 +301,7 @@ def calibrate() -> dict[str, Any]:
 
 
 def _fit(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    weights, bias = fit_logistic(x, y)
+    weights, bias = fit_monotone(x, y)
     probability = 1 / (1 + np.exp(-(x @ weights + bias)))
     threshold = max(np.arange(0.2, 0.8, 0.02), key=lambda t: _f1(probability >= t, y))
     return {

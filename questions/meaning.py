@@ -3,13 +3,14 @@ concept means, in whatever words, measured with static word embeddings.
 
 Each concept is described by a few texts: its label, its terms and the part of the hint it
 comes from. The answer is cut into overlapping windows of its content words; each window's
-mean embedding is compared with each text's. A handful of measurements per concept (the best
-similarity, the similarity to its hint part, how many of a text's words the answer uses, how
-well every word of the best text finds a close word in one window, and how much more the best
-window resembles this concept than the question's other concepts) are combined by a logistic
-model calibrated on the development set (``benchmarks calibrate``). A window that negates
-what the concept asserts ("we never verify requests" against "verify every request") is not
-evidence.
+mean embedding is compared with each text's, and each text's words are looked for among the
+answer's words. A few measurements per concept (how well the words of its hint part find close
+partners within one stretch of the answer, how well those of its best text find them anywhere,
+how much more the best window resembles this concept than the question's other concepts, and
+how close the whole answer is to the hint) are combined by a logistic model calibrated on the
+development set (``benchmarks calibrate``), in which more evidence never lowers the
+probability. The best window is the evidence shown. A window that negates what the concept
+asserts ("we never verify requests" against "verify every request") is not evidence.
 
 Pure computation: the embedding table and tokenizer come from ``models.embeddings``, which
 loads and verifies them, so scoring stays a function of transcript, rubric and model.
@@ -29,7 +30,7 @@ from questions.normalize import FILLERS, STOPWORDS, Token, stem, tokenize
 
 WINDOW_SIZES = (2, 3, 4, 6, 8)  # content words per window
 MAX_CACHED = 4096  # embedded concept texts and rubrics kept between answers
-ALIGN_SPAN = 8  # content words within which every word of a text must find a partner
+ALIGN_SPAN = 8  # content words within which a text's words are looked for together
 NEGATIONS = frozenset(
     {
         "not", "no", "never", "cant", "cannot", "dont", "doesnt", "didnt", "wont", "isnt",
@@ -51,18 +52,28 @@ class Calibration:
 # Fitted by ``python -m benchmarks calibrate`` on the development sets (never the holdout):
 # one for concepts an author wrote, one for concepts derived from a hint, whose texts are
 # the hint's own words (a label cut from the point, its jargon as terms) and mean less alone.
+# fmt: off
 CALIBRATION = Calibration(
-    weights=(0.169, 3.612, 1.678, 1.404, -0.017, 2.515, -1.825, -0.975),
-    bias=-2.908,
+    weights=(1.375, 1.727, -0.897, 2.768, 2.118, 3.203),
+    bias=-4.644,
     threshold=0.42,
 )
 DERIVED_CALIBRATION = Calibration(
-    weights=(2.924, -0.342, 2.214, 0.298, -2.283, 3.109, -1.965, -0.536),
-    bias=-3.108,
-    threshold=0.3,
+    weights=(0.0, 2.199, -0.956, 0.0, 2.962, 2.873),
+    bias=-4.669,
+    threshold=0.28,
 )
-FEATURES = ("similarity", "hint_similarity", "word_overlap", "term_hit", "alignment", "margin",
-            "relative", "log_terms")  # fmt: skip
+# fmt: on
+FEATURES = (
+    "term_hit",  # 1 when a term of the concept was heard (its meaning then rarely matters)
+    "margin",  # how much more the best window resembles this concept than any other
+    "log_terms",  # log(1 + terms): a concept with many phrasings asks for more
+    "soft_recall_hint",  # the hint part's words found close together in the answer
+    "soft_recall_anywhere",  # the best text's words found anywhere in the answer
+    "answer_hint",  # how close the whole answer is to the hint: on topic or not
+)
+# More evidence never lowers the probability: every weight but these is zero or above.
+UNSIGNED = frozenset({"log_terms"})
 
 Encode = Callable[[str], list[int]]
 
@@ -94,16 +105,13 @@ class StaticEmbedder:
 
     def unit_words(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Each word's mean token vector made unit length, and its length (its weight)."""
-        rows = np.zeros((len(words), self.dim), dtype=np.float32)
-        lengths = np.zeros(len(words), dtype=np.float32)
-        for i, word in enumerate(words):
-            vector, count = self.word(word)
-            vector = vector / count
-            length = float(np.linalg.norm(vector))
-            lengths[i] = length
-            if length > 0:
-                rows[i] = vector / length
-        return rows, lengths
+        if not words:
+            return np.zeros((0, self.dim), dtype=np.float32), np.zeros(0, dtype=np.float32)
+        found = [self.word(word) for word in words]
+        means = np.array([v for v, _ in found], dtype=np.float32)
+        means /= np.array([[c] for _, c in found], dtype=np.float32)
+        lengths = np.linalg.norm(means, axis=1)
+        return means / np.maximum(lengths, 1e-12)[:, None], lengths
 
     def text(self, words: Sequence[str]) -> np.ndarray | None:
         """Unit vector of the mean token vector of ``words`` (None if they carry none)."""
@@ -131,23 +139,19 @@ class _References:
     """A concept's texts, embedded once: one unit row per text that has a vector."""
 
     texts: tuple[str, ...]
-    unit_words: tuple[tuple[np.ndarray, np.ndarray], ...]  # per text: unit word rows, weights
-    stems: tuple[frozenset[str], ...]
     matrix: np.ndarray
 
     @classmethod
     def build(cls, model: StaticEmbedder, texts: tuple[str, ...]) -> _References:
-        kept, words, stems, rows = [], [], [], []
+        kept, rows = [], []
         for text in texts:
             ws = reference_words(text)
             vector = model.text(ws)
             if vector is not None:
                 kept.append(text)
-                words.append(model.unit_words(ws))
-                stems.append(frozenset(stem(w) for w in ws))
                 rows.append(vector)
         matrix = np.array(rows, dtype=np.float32).reshape(-1, model.dim)
-        return cls(tuple(kept), tuple(words), tuple(stems), matrix)
+        return cls(tuple(kept), matrix)
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,10 @@ class _Rubric:
     matrix: np.ndarray
     offsets: np.ndarray
     hint_rows: tuple[int, ...]
+    hint: np.ndarray | None  # the whole hint's unit vector
+    words: np.ndarray  # every text's unit word rows, stacked in the order of ``matrix``
+    word_weights: np.ndarray  # each word's share of its text's weight (its vector's length)
+    text_starts: np.ndarray  # the first row in ``words`` of each text
 
 
 class Meaning:
@@ -216,10 +224,11 @@ class Meaning:
         self.model = model
         self.calibration = calibration
         self.derived = derived
-        self._rubrics: dict[tuple[Concept, ...], _Rubric] = {}
+        self._rubrics: dict[tuple[tuple[Concept, ...], str], _Rubric] = {}
 
     def rubric(self, question: Question) -> _Rubric:
-        hit = self._rubrics.get(question.concepts)
+        key = (question.concepts, question.hint)
+        hit = self._rubrics.get(key)
         if hit is None:
             refs, hint_rows, offsets = [], [], [0]
             for texts in concept_texts(question):
@@ -229,10 +238,23 @@ class Meaning:
                 hint_rows.append(offsets[-1] + hint)
                 offsets.append(offsets[-1] + len(ref.texts))
             matrix = np.concatenate([r.matrix for r in refs]) if refs else np.zeros((0, 1))
-            hit = _Rubric(tuple(refs), matrix, np.array(offsets), tuple(hint_rows))
+            # Each text has a vector, so at least one word.
+            texts = [self.model.unit_words(reference_words(t)) for r in refs for t in r.texts]
+            hit = _Rubric(
+                tuple(refs),
+                matrix,
+                np.array(offsets),
+                tuple(hint_rows),
+                self.model.text(reference_words(question.hint)),
+                np.concatenate([w for w, _ in texts]) if texts else np.zeros((0, matrix.shape[1])),
+                np.concatenate([_shares(lengths) for _, lengths in texts])
+                if texts
+                else np.zeros(0),
+                np.cumsum([0] + [len(lengths) for _, lengths in texts[:-1]]),
+            )
             if len(self._rubrics) >= MAX_CACHED:
                 self._rubrics.clear()
-            self._rubrics[question.concepts] = hit
+            self._rubrics[key] = hit
         return hit
 
     def judge(
@@ -252,13 +274,16 @@ class Meaning:
         words = [tokens[i].text for i in content]
         windows, spans = _windows(self.model, words)
         unit, _ = self.model.unit_words(words)
-        answer_stems = {stem(w) for w in words}
+        whole = self.model.text(words)
+        answer_hint = (
+            float(whole @ rubric.hint) if whole is not None and rubric.hint is not None else 0.0
+        )
         sims = rubric.matrix @ windows.T  # every concept text x every window
         per_window = np.full((len(rubric.refs), len(spans)), -1.0, dtype=np.float32)
         for i, ref in enumerate(rubric.refs):
             if len(ref.texts):
                 per_window[i] = sims[rubric.offsets[i] : rubric.offsets[i + 1]].max(axis=0)
-        bests = per_window.max(axis=1)
+        stretch, anywhere = _word_matches(rubric, unit)
         results: list[ConceptMeaning | None] = []
         for i, ref in enumerate(rubric.refs):
             if not len(ref.texts):
@@ -268,16 +293,14 @@ class Meaning:
             row, col = np.unravel_index(int(np.argmax(mine)), mine.shape)
             others = np.delete(per_window, i, axis=0)
             margin = per_window[i] - (others.max(axis=0) if len(others) else 0.0)
-            hint = rubric.hint_rows[i] - rubric.offsets[i]
+            texts = slice(rubric.offsets[i], rubric.offsets[i + 1])
             features = (
-                float(mine[row, col]),
-                float(mine[hint].max()),
-                max(len(s & answer_stems) / max(1, len(s)) for s in ref.stems),
                 float(term_hits[i]),
-                max(_alignment(ref, r, unit) for r in {int(row), int(hint)}),
                 float(margin.max()),
-                float(bests[i] - bests.mean()),
                 float(np.log1p(len(question.concepts[i].terms))),
+                float(stretch[rubric.hint_rows[i]]),
+                float(anywhere[texts].max()),
+                answer_hint,
             )
             first, last = content[spans[col][0]], content[spans[col][1]]
             results.append(
@@ -324,19 +347,24 @@ def _windows(
     return matrix / np.maximum(norms, 1e-6), spans
 
 
-def _alignment(ref: _References, row: int, unit: np.ndarray) -> float:
-    """How well every word of one concept text finds a close word within one stretch of the
-    answer: at the stretch where the text's words match best on average, the worst word's
-    best similarity."""
-    rows, lengths = ref.unit_words[row]
-    if not lengths.any():
-        return 0.0
+def _shares(lengths: np.ndarray) -> np.ndarray:
+    total = float(lengths.sum())
+    return lengths / total if total > 0 else lengths
+
+
+def _word_matches(rubric: _Rubric, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How well the words of each concept text find close words in the answer (``unit``:
+    its content words), per text: the weighted mean of each word's best cosine within the
+    stretch of ``ALIGN_SPAN`` answer words where they match best, and the same with each
+    word's partner taken anywhere in the answer."""
+    sims = rubric.words @ unit.T  # every text word x every answer word
     span = min(ALIGN_SPAN, len(unit))
     starts = len(unit) - span + 1
-    sims = rows @ unit.T  # text words x answer words
     windowed = np.stack([sims[:, k : k + starts] for k in range(span)]).max(axis=0)
-    mean = (lengths / lengths.sum()) @ windowed
-    return float(windowed[:, int(np.argmax(mean))].min())
+    weights = rubric.word_weights[:, None]
+    stretch = np.add.reduceat(windowed * weights, rubric.text_starts, axis=0).max(axis=1)
+    anywhere = np.add.reduceat(sims.max(axis=1, keepdims=True) * weights, rubric.text_starts)
+    return stretch, anywhere[:, 0]
 
 
 # Where a negation's reach ends: punctuation, or a word that starts a new clause.

@@ -8,12 +8,21 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from benchmarks.scoring import fit_monotone
 from models import embeddings
 from models.registry import ModelError, package_dir
 from questions.bank import Question, QuestionSet, derive_concepts
-from questions.meaning import Calibration, Meaning
+from questions.meaning import (
+    CALIBRATION,
+    DERIVED_CALIBRATION,
+    FEATURES,
+    UNSIGNED,
+    Calibration,
+    Meaning,
+)
 from questions.scoring import score
 
 
@@ -176,3 +185,32 @@ def test_concepts_derived_from_a_hint_have_their_own_calibration(meaning: Meanin
     assert not score(derived, answer, strict).covered  # derived concepts read ``derived``
     written = Meaning(meaning.model, calibration=never, derived=meaning.derived)
     assert score(derived, answer, written).covered  # ...and only they
+
+
+def test_more_evidence_never_lowers_the_probability() -> None:
+    for calibration in (CALIBRATION, DERIVED_CALIBRATION):
+        assert len(calibration.weights) == len(FEATURES)
+        signed = [
+            w for w, f in zip(calibration.weights, FEATURES, strict=True) if f not in UNSIGNED
+        ]
+        assert min(signed) >= 0
+
+
+def test_the_calibration_fit_drops_a_feature_that_would_count_against_evidence() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.random((400, len(FEATURES)))
+    x[:, 1] = x[:, 0] + 0.05 * rng.random(400)  # two near copies of the same measurement
+    y = (x[:, 0] + 0.3 * x[:, 3] + 0.1 * rng.standard_normal(400) > 0.7).astype(float)
+    weights, _ = fit_monotone(x, y)
+    assert weights[0] > 0 or weights[1] > 0
+    assert min(w for w, f in zip(weights, FEATURES, strict=True) if f not in UNSIGNED) >= 0
+
+
+def test_a_point_stated_word_for_word_is_credited(meaning: Meaning) -> None:
+    hint = "Covers scoping, containment, and evidence preservation such as isolating the host."
+    question = Question("q-1", "Test", "What are your first steps?", hint, 60,
+                        derive_concepts(hint))  # fmt: skip
+    for concept in question.concepts:
+        answer = f"First I would do the {concept.source}, that is the heart of it."
+        covered = {r.concept.id for r in score(question, answer, meaning).covered}
+        assert concept.id in covered, concept.source
