@@ -54,12 +54,12 @@ class Calibration:
 # the hint's own words (a label cut from the point, its jargon as terms) and mean less alone.
 # fmt: off
 CALIBRATION = Calibration(
-    weights=(1.375, 1.727, -0.897, 2.768, 2.118, 3.203),
-    bias=-4.644,
+    weights=(2.024, 1.54, -0.993, 2.767, 2.069, 3.18),
+    bias=-4.486,
     threshold=0.42,
 )
 DERIVED_CALIBRATION = Calibration(
-    weights=(0.0, 2.199, -0.956, 0.0, 2.962, 2.873),
+    weights=(0.0, 2.198, -0.956, 0.0, 2.963, 2.873),
     bias=-4.669,
     threshold=0.28,
 )
@@ -382,6 +382,21 @@ NEGATED_VERBS = frozenset(
 )  # fmt: skip
 
 
+# Words that dismiss what they stand next to ("signing is academic overhead", "checking hashes is
+# too much work", "I'd push back on least privilege"): they deny a point made in their clause
+# or the one beside it. Kept to words a strong answer rarely uses of its own points ("overhead",
+# "noise" and "false positives" were left out: "cut alert noise" is a point).
+DISMISSALS = frozenset(
+    {"bureaucratic", "irrelevant", "unnecessary", "academic", "pointless", "useless", "waste",
+     "wasted", "fearmongering", "hassle", "theater", "theatre"}
+)  # fmt: skip
+DISMISSING_PAIRS = frozenset(
+    {("too", "much"), ("too", "complicated"), ("too", "complex"), ("too", "slow"),
+     ("too", "expensive"), ("slows", "down"), ("slow", "down"), ("slow", "iteration"),
+     ("push", "back"), ("nice", "to"), ("defeats", "the"), ("turned", "off"), ("not", "worth")}
+)  # fmt: skip
+
+
 _SENTENCE_BREAK = re.compile(r"[;!?\n]|\.(?:\s|$)")
 
 
@@ -421,12 +436,15 @@ def negated(
     """The clause denies what ``reference`` asserts, unless the reference itself is negative
     ("never trust"). Denied: a negation shortly before the words, in their clause ("we don't
     really rotate the keys", "no need to verify each request"), or a negated verb right after
-    them ("rate limiting isn't needed"). Not denied: a negation that only qualifies something
-    later ("an isolated container with no network"), one inside another point the answer
-    made (``shielded``: the "never" of "never trust, always verify"), and "not just", "no
-    matter", "doesn't matter", "no longer", which affirm."""
+    them ("rate limiting isn't needed"), or a dismissal in their clause or the one beside it
+    ("provenance tracking is academic overhead"). Not denied: a negation that only qualifies
+    something later ("an isolated container with no network"), one inside another point the
+    answer made (``shielded``: the "never" of "never trust, always verify"), and "not just",
+    "no matter", "doesn't matter", "no longer", which affirm."""
     if any(t.text in NEGATIONS for t in tokenize(reference)):
         return False
+    if _dismissed(tokens, clauses, first, last):
+        return True
     begin = first
     while begin > max(0, first - NEGATION_REACH) and clauses[begin - 1] == clauses[first]:
         begin -= 1
@@ -437,6 +455,17 @@ def negated(
         clauses[i] == clauses[last] and tokens[i].text in NEGATED_VERBS and _negation(tokens, i)
         for i in after
     )
+
+
+def _dismissed(tokens: Sequence[Token], clauses: Sequence[int], first: int, last: int) -> bool:
+    near = range(clauses[first] - 1, clauses[last] + 2)
+    for i in range(len(tokens)):
+        if clauses[i] not in near:
+            continue
+        following = tokens[i + 1].text if i + 1 < len(tokens) else ""
+        if tokens[i].text in DISMISSALS or (tokens[i].text, following) in DISMISSING_PAIRS:
+            return True
+    return False
 
 
 def _negation(tokens: Sequence[Token], i: int) -> bool:

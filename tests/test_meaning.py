@@ -214,3 +214,21 @@ def test_a_point_stated_word_for_word_is_credited(meaning: Meaning) -> None:
         answer = f"First I would do the {concept.source}, that is the heart of it."
         covered = {r.concept.id for r in score(question, answer, meaning).covered}
         assert concept.id in covered, concept.source
+
+
+def test_a_point_dismissed_as_not_worth_it_earns_nothing(
+    bank: QuestionSet, meaning: Meaning
+) -> None:
+    question = bank.get("intermediate-10")
+    dismissive = (
+        "Vault is too complicated for our data scientists, so keys stay in the notebooks. "
+        "Secret rotation is academic, we never had a leak."
+    )
+    covered = {r.concept.label for r in score(question, dismissive, meaning).covered}
+    assert not {"Vault / cloud-native secret store", "Secret rotation policies"} & covered
+    meant = (
+        "Every key lives in Vault, not in the notebooks. Secret rotation runs every thirty "
+        "days, and it is automatic."
+    )
+    covered = {r.concept.label for r in score(question, meant, meaning).covered}
+    assert {"Vault / cloud-native secret store", "Secret rotation policies"} <= covered
