@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from questions.bank import Question, QuestionSet, builtin_bank_paths, derive_concepts, jargon
-from questions.meaning import FEATURES, UNSIGNED, Meaning, clause_ids, hint_parts
+from questions.meaning import FEATURES, UNSIGNED, Meaning, hint_parts
+from questions.negation import clause_ids
 from questions.normalize import tokenize
 from questions.scoring import score
 

@@ -15,7 +15,8 @@ from rapidfuzz import fuzz, process
 
 from questions.bank import Concept, Question
 from questions.keyword_lists import LIST_NOTICE, reads_as_list
-from questions.meaning import NEGATIONS, Meaning, clause_ids, negated, sentence_ids
+from questions.meaning import Meaning
+from questions.negation import NEGATIONS, clause_ids, negated, sentence_ids
 from questions.normalize import STOPWORDS, Token, match_key, stem, tokenize
 
 EXACT_ONLY_BELOW = 5  # compact terms shorter than this must match exactly
