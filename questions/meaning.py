@@ -233,18 +233,12 @@ class Meaning:
             matrix = np.concatenate([r.matrix for r in refs]) if refs else np.zeros((0, 1))
             # Each text has a vector, so at least one word.
             texts = [self.model.unit_words(reference_words(t)) for r in refs for t in r.texts]
-            hit = _Rubric(
-                tuple(refs),
-                matrix,
-                np.array(offsets),
-                tuple(hint_rows),
-                self.model.text(reference_words(question.hint)),
-                np.concatenate([w for w, _ in texts]) if texts else np.zeros((0, matrix.shape[1])),
-                np.concatenate([_shares(lengths) for _, lengths in texts])
-                if texts
-                else np.zeros(0),
-                np.cumsum([0] + [len(lengths) for _, lengths in texts[:-1]]),
-            )
+            words = np.concatenate([w for w, _ in texts]) if texts else np.zeros((0, 1))
+            shares = np.concatenate([_shares(n) for _, n in texts]) if texts else np.zeros(0)
+            starts = np.cumsum([0] + [len(n) for _, n in texts[:-1]])
+            hint_vector = self.model.text(reference_words(question.hint))
+            hit = _Rubric(tuple(refs), matrix, np.array(offsets), tuple(hint_rows),
+                          hint_vector, words, shares, starts)  # fmt: skip
             if len(self._rubrics) >= MAX_CACHED:
                 self._rubrics.clear()
             self._rubrics[key] = hit
