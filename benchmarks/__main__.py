@@ -3,7 +3,8 @@
 ``speech`` (the default) needs espeak-ng and a Whisper model (``--model``: tiny.en unless told;
 ``base`` once installed). ``spoken`` judges held-out answers from audio against the same answers
 typed: whole files with and without biasing, and streamed as the app takes them (about 30
-minutes; ``--quick`` about 8; ``--ways`` picks some). ``scoring``
+minutes; ``--quick`` about 8; ``--ways`` picks some; ``--transcripts FILE`` keeps what was
+heard, and ``--rejudge FILE`` judges it again in seconds after a change to the judge). ``scoring``
 grades the held-out answers with four kinds of bank (about a minute); ``calibrate`` fits the
 meaning judge's weights on the development sets and prints them for ``questions/meaning.py``.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 
 def main() -> int:
@@ -32,6 +34,14 @@ def main() -> int:
     parser.add_argument(
         "--parts", default="latency,recall,fillers", help="speech: comma-separated parts to run"
     )
+    parser.add_argument(
+        "--transcripts", type=Path, help="spoken: also write what each way heard to this file"
+    )
+    parser.add_argument(
+        "--rejudge",
+        type=Path,
+        help="spoken: judge the transcripts of an earlier --transcripts file again (seconds)",
+    )
     args = parser.parse_args()
     if args.suite in ("scoring", "calibrate"):
         from benchmarks import scoring
@@ -44,7 +54,10 @@ def main() -> int:
         from benchmarks import spoken
 
         ways = tuple(args.ways.split(",")) if args.ways else spoken.DEFAULT_WAYS
-        report = spoken.run(quick=args.quick, model_name=args.model, ways=ways)
+        if args.rejudge:
+            report = spoken.rejudge(args.rejudge)
+        else:
+            report = spoken.run(args.quick, args.model, ways, args.transcripts)
     else:
         from benchmarks import speech
 

@@ -23,6 +23,7 @@ credited are listed, so an echo is easy to see).
 
 from __future__ import annotations
 
+import json
 import re
 import resource
 import shutil
@@ -106,18 +107,78 @@ def _transcribers(model: ResolvedModel) -> dict[str, Transcribe]:
 
 
 def run(
-    quick: bool = False, model_name: str = "tiny.en", ways: Sequence[str] = DEFAULT_WAYS
+    quick: bool = False,
+    model_name: str = "tiny.en",
+    ways: Sequence[str] = DEFAULT_WAYS,
+    transcripts: Path | None = None,
 ) -> dict[str, Any]:
+    """Speak, transcribe and judge; with ``transcripts``, also write what each way heard there
+    (JSON lines) so that ``rejudge`` can judge them again without decoding."""
     unknown = set(ways) - set(WAYS)
     if unknown:
         raise SystemExit(f"unknown ways {sorted(unknown)}: choose from {', '.join(WAYS)}")
-    questions = QuestionSet.from_paths(builtin_bank_paths())
     model = resolve_model(model_name, config.paths().models_dir)
+    heard, seconds, echoes = _transcribe_all(_choose(quick), model, ways)
+    if transcripts is not None:
+        transcripts.write_text("".join(json.dumps(h) + "\n" for h in heard), encoding="utf-8")
+    report = {"model": model.name, **judge_all(heard, ways)}
+    for way in ways:
+        report[way]["transcribe_s_per_answer"] = round(seconds[way] / len(heard), 2)
+    if "biased" in ways:
+        report["echo_words_dropped"] = echoes
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return report
+
+
+def rejudge(transcripts: Path) -> dict[str, Any]:
+    """The judging figures for transcripts written by ``run`` (seconds, no decoding): how a
+    change to the judge moves spoken answers."""
+    try:
+        lines = transcripts.read_text(encoding="utf-8").splitlines()
+        heard = [json.loads(line) for line in lines if line]
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"cannot read transcripts from {transcripts}: {exc}") from None
+    ways = [w for w in WAYS if heard and w in heard[0]["texts"]]
+    return {"transcripts": str(transcripts), **judge_all(heard, ways)}
+
+
+def _transcribe_all(
+    chosen: list[dict[str, Any]], model: ResolvedModel, ways: Sequence[str]
+) -> tuple[list[dict[str, Any]], dict[str, float], int]:
+    """Each answer spoken, noised and transcribed each way: one record per answer."""
     transcribers = _transcribers(model)
+    questions = QuestionSet.from_paths(builtin_bank_paths())
+    work = Path(tempfile.mkdtemp(prefix="bench-spoken-"))
+    heard: list[dict[str, Any]] = []
+    seconds = dict.fromkeys(ways, 0.0)
+    echoes = 0
+    try:
+        for i, answer in enumerate(chosen):
+            print(f"  {i + 1}/{len(chosen)} {answer['id']}", file=sys.stderr)
+            vocabulary = questions.get(answer["question_id"]).vocabulary()
+            voice, wpm = VOICES[i % len(VOICES)]
+            snr = NOISE_SNR_DB[i % len(NOISE_SNR_DB)]  # 3 and 4 coprime: every pairing occurs
+            audio = load_audio(speak(answer["text"], work / f"{i}.wav", wpm, voice))
+            audio = noisy(audio, snr, seed=i)
+            texts = {}
+            for way in ways:
+                began = time.perf_counter()
+                transcript = transcribers[way](audio, vocabulary)
+                seconds[way] += time.perf_counter() - began
+                texts[way] = transcript.text
+                echoes += len(transcript.echoes) if way == "biased" else 0
+            noise = "clean" if snr is None else f"snr_{snr}db"
+            heard.append({"answer": answer, "voice": voice, "noise": noise, "texts": texts})
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return heard, seconds, echoes
+
+
+def judge_all(heard: list[dict[str, Any]], ways: Sequence[str]) -> dict[str, Any]:
+    """Every answer judged typed and as each way heard it, and the figures against typed."""
+    questions = QuestionSet.from_paths(builtin_bank_paths())
     everything = ("typed", *ways)
     judge = Judge()
-    work = Path(tempfile.mkdtemp(prefix="bench-spoken-"))
-    chosen = _choose(quick)
     coverage: dict[str, dict[str, list[float]]] = {w: defaultdict(list) for w in everything}
     by_noise: dict[str, dict[str, dict[str, list[float]]]] = {
         w: defaultdict(lambda: defaultdict(list)) for w in everything
@@ -129,50 +190,32 @@ def run(
     judged: dict[str, list[float]] = {w: [] for w in everything}
     invented: dict[str, list[dict[str, Any]]] = {w: [] for w in ways}
     errors: dict[str, dict[str, list[float]]] = {w: defaultdict(list) for w in ways}
-    echoes_dropped = 0
-    seconds = dict.fromkeys(ways, 0.0)
-    try:
-        for i, answer in enumerate(chosen):
-            print(f"  {i + 1}/{len(chosen)} {answer['id']}", file=sys.stderr)
-            question = questions.get(answer["question_id"])
-            voice, wpm = VOICES[i % len(VOICES)]
-            snr = NOISE_SNR_DB[i % len(NOISE_SNR_DB)]  # 3 and 4 coprime: every pairing occurs
-            audio = load_audio(speak(answer["text"], work / f"{i}.wav", wpm, voice))
-            audio = noisy(audio, snr, seed=i)
-            vocabulary = question.vocabulary()
-            texts = {"typed": answer["text"]}
-            for way in ways:
-                began = time.perf_counter()
-                heard = transcribers[way](audio, vocabulary)
-                seconds[way] += time.perf_counter() - began
-                texts[way] = heard.text
-                echoes_dropped += len(heard.echoes) if way == "biased" else 0
-            typed = judge.score(question, answer["text"])
-            typed_ids = {c.concept.id for c in typed.covered}
-            graded.append(labelled_coverage(question, answer["concepts"]))
-            noise = "clean" if snr is None else f"snr_{snr}db"
-            for way, text in texts.items():
-                result = typed if way == "typed" else judge.score(question, text)
-                coverage[way][answer["kind"]].append(result.coverage)
-                by_noise[way][noise][answer["kind"]].append(result.coverage)
-                per_question[way][question.id][answer["kind"]] = result.coverage
-                judged[way].append(result.coverage)
-                if way == "typed":
-                    continue
-                errors[way][noise].append(word_error_rate(answer["text"], text))
-                for c in result.covered:
-                    if c.concept.id not in typed_ids:
-                        invented[way].append({
-                            "answer": answer["id"], "kind": answer["kind"], "voice": voice,
-                            "noise": noise,
-                            "concept": c.concept.id, "words": c.matched_text,
-                            "by_meaning": c.by_meaning,
-                        })  # fmt: skip
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    for record in heard:
+        answer, noise = record["answer"], record["noise"]
+        question = questions.get(answer["question_id"])
+        texts = {"typed": answer["text"], **{w: record["texts"][w] for w in ways}}
+        typed = judge.score(question, answer["text"])
+        typed_ids = {c.concept.id for c in typed.covered}
+        graded.append(labelled_coverage(question, answer["concepts"]))
+        for way, text in texts.items():
+            result = typed if way == "typed" else judge.score(question, text)
+            coverage[way][answer["kind"]].append(result.coverage)
+            by_noise[way][noise][answer["kind"]].append(result.coverage)
+            per_question[way][question.id][answer["kind"]] = result.coverage
+            judged[way].append(result.coverage)
+            if way == "typed":
+                continue
+            errors[way][noise].append(word_error_rate(answer["text"], text))
+            for c in result.covered:
+                if c.concept.id not in typed_ids:
+                    invented[way].append({
+                        "answer": answer["id"], "kind": answer["kind"], "voice": record["voice"],
+                        "noise": noise,
+                        "concept": c.concept.id, "words": c.matched_text,
+                        "by_meaning": c.by_meaning,
+                    })  # fmt: skip
     report: dict[str, Any] = {
-        "model": model.name,
-        "answers": len(chosen),
+        "answers": len(heard),
         "voices": VOICES,
         "noise_snr_db": NOISE_SNR_DB,
     }
@@ -196,12 +239,8 @@ def run(
                 for noise, rates in sorted(errors[way].items())
             }
             entry["concepts_not_in_typed"] = len(invented[way])
-            entry["transcribe_s_per_answer"] = round(seconds[way] / len(chosen), 2)
         report[way] = entry
-    if "biased" in ways:
-        report["echo_words_dropped"] = echoes_dropped
     report["concepts_not_in_typed"] = invented
-    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return report
 
 
