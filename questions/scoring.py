@@ -183,6 +183,14 @@ def score(question: Question, transcript: str, meaning: Meaning | None = None) -
     )
 
 
+def prepare(question: Question, meaning: Meaning | None = None) -> None:
+    """Build what judging ``question`` needs (its terms normalised, its texts embedded: tens
+    of milliseconds for a long rubric) ahead of its first answer."""
+    _rubric(question.concepts)
+    if meaning is not None:
+        meaning.rubric(question)
+
+
 def lexical_hits(question: Question, transcript: str) -> list[bool]:
     """Which concepts a term earns, negated ones aside (what the meaning judge is told)."""
     tokens = tokenize(transcript)
@@ -397,4 +405,4 @@ def _hit(
     )
 
 
-__all__ = ["ConceptResult", "Coverage", "match_key", "score", "threshold"]
+__all__ = ["ConceptResult", "Coverage", "match_key", "prepare", "score", "threshold"]

@@ -3,13 +3,14 @@ word-embedding model is loaded (on first use, about 0.1 s; composition builds on
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 
 from questions.bank import Question
 from questions.errors import SimulatorError
 from questions.meaning import Meaning
-from questions.scoring import Coverage, score
+from questions.scoring import Coverage, prepare, score
 
 MAX_ANSWER_CHARS = 50_000  # a 30-minute spoken answer is about 30,000 characters
 
@@ -53,6 +54,18 @@ class Judge:
                 "of speech): split it into several answers"
             )
         return score(question, transcript, self.meaning)
+
+    def prepare(self, question: Question) -> None:
+        """Load the model and build the question's rubric now (while the answer is spoken),
+        so the result does not wait for them when it ends."""
+        prepare(question, self.meaning)
+
+    def prepare_in_background(self, question: Question) -> None:
+        def run() -> None:
+            with contextlib.suppress(Exception):  # scoring reports any real problem itself
+                self.prepare(question)
+
+        threading.Thread(target=run, name="judge-prepare", daemon=True).start()
 
 
 def terms_only() -> Judge:

@@ -258,6 +258,7 @@ class Round:
         Returns None when recording could not start (a ``Problem`` event says why); a
         recording that failed part-way is still judged and saved from what it kept.
         """
+        self.judge.prepare_in_background(question)
         heard = self._record(question, question.vocabulary())
         if heard is None:
             return None
@@ -286,6 +287,7 @@ class Round:
         """Record the follow-up's answer (the same controls as an answer), judge it against
         the concepts the first answer missed, and save it with that answer."""
         missed = missed_only(answer.question, answer.coverage)
+        self.judge.prepare_in_background(missed)
         heard = self._record(answer.question, missed.vocabulary())
         if heard is None:
             return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from questions.meaning import (
     Meaning,
 )
 from questions.scoring import score
+from simulator.judge import Judge
 
 
 @pytest.fixture(scope="module")
@@ -232,3 +234,33 @@ def test_a_point_dismissed_as_not_worth_it_earns_nothing(
     )
     covered = {r.concept.label for r in score(question, meant, meaning).covered}
     assert {"Vault / cloud-native secret store", "Secret rotation policies"} <= covered
+
+
+def test_a_prepared_question_is_judged_without_embedding_its_rubric_again(
+    bank: QuestionSet, meaning: Meaning, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = Meaning(meaning.model)
+    judge = Judge(lambda: fresh)
+    question = bank.get("advanced-02")
+    embedded: list[tuple[str, ...]] = []
+    build = fresh.model.references
+    monkeypatch.setattr(
+        fresh.model, "references", lambda texts: embedded.append(texts) or build(texts)
+    )
+    judge.prepare(question)
+    assert len(embedded) == len(question.concepts)
+    judge.score(question, "We keep every policy in one Git repository and test it in CI.")
+    assert len(embedded) == len(question.concepts)  # nothing embedded at judging time
+
+
+def test_preparing_in_the_background_never_raises(bank: QuestionSet) -> None:
+    def broken() -> Meaning:
+        raise ModelError("the word-embedding model is not installed")
+
+    judge = Judge(broken)
+    judge.prepare_in_background(bank.get("beginner-01"))
+    for thread in threading.enumerate():
+        if thread.name == "judge-prepare":
+            thread.join()
+    with pytest.raises(ModelError, match="not installed"):
+        judge.score(bank.get("beginner-01"), "Never trust, always verify.")
