@@ -3,7 +3,6 @@ word-embedding model is loaded (on first use, about 0.1 s; composition builds on
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable
 
@@ -56,16 +55,9 @@ class Judge:
         return score(question, transcript, self.meaning)
 
     def prepare(self, question: Question) -> None:
-        """Load the model and build the question's rubric now (while the answer is spoken),
-        so the result does not wait for them when it ends."""
+        """Load the model and build the question's rubric now (the round does it while the
+        answer is recorded), so the result does not wait for them when the answer ends."""
         prepare(question, self.meaning)
-
-    def prepare_in_background(self, question: Question) -> None:
-        def run() -> None:
-            with contextlib.suppress(Exception):  # scoring reports any real problem itself
-                self.prepare(question)
-
-        threading.Thread(target=run, name="judge-prepare", daemon=True).start()
 
 
 def terms_only() -> Judge:

@@ -258,8 +258,7 @@ class Round:
         Returns None when recording could not start (a ``Problem`` event says why); a
         recording that failed part-way is still judged and saved from what it kept.
         """
-        self.judge.prepare_in_background(question)
-        heard = self._record(question, question.vocabulary())
+        heard = self._record(question, question.vocabulary(), question)
         if heard is None:
             return None
         transcript, result, last_words_s = heard
@@ -287,8 +286,7 @@ class Round:
         """Record the follow-up's answer (the same controls as an answer), judge it against
         the concepts the first answer missed, and save it with that answer."""
         missed = missed_only(answer.question, answer.coverage)
-        self.judge.prepare_in_background(missed)
-        heard = self._record(answer.question, missed.vocabulary())
+        heard = self._record(answer.question, missed.vocabulary(), missed)
         if heard is None:
             return None
         transcript, result, _ = heard
@@ -323,10 +321,12 @@ class Round:
         return problem
 
     def _record(
-        self, question: Question, vocabulary: list[str]
+        self, question: Question, vocabulary: list[str], judged: Question
     ) -> tuple[Transcript, RecordingResult, float] | None:
         """Record one answer and transcribe its last words: the transcript, the recording,
-        and how long the last words took after it ended. None: nothing to judge."""
+        and how long the last words took after it ended. None: nothing to judge. While it
+        records, the rubric it will be ``judged`` against is built, so the result does not
+        wait for that once the answer ends."""
         recorder = self.devices.recorder
         assert recorder is not None and self.devices.model is not None
         try:
@@ -335,6 +335,8 @@ class Round:
             self.on_event(Problem(f"Cannot record: {exc}"))
             return None
         self.on_event(Listening(question, path))
+        with contextlib.suppress(Exception):  # judging reports any real problem itself
+            self.judge.prepare(judged)
         result: RecordingResult | None = None
         try:
             while result is None:

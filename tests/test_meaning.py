@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -251,16 +250,3 @@ def test_a_prepared_question_is_judged_without_embedding_its_rubric_again(
     assert len(embedded) == len(question.concepts)
     judge.score(question, "We keep every policy in one Git repository and test it in CI.")
     assert len(embedded) == len(question.concepts)  # nothing embedded at judging time
-
-
-def test_preparing_in_the_background_never_raises(bank: QuestionSet) -> None:
-    def broken() -> Meaning:
-        raise ModelError("the word-embedding model is not installed")
-
-    judge = Judge(broken)
-    judge.prepare_in_background(bank.get("beginner-01"))
-    for thread in threading.enumerate():
-        if thread.name == "judge-prepare":
-            thread.join()
-    with pytest.raises(ModelError, match="not installed"):
-        judge.score(bank.get("beginner-01"), "Never trust, always verify.")

@@ -13,10 +13,11 @@ import pytest
 
 from audio.fakes import ScriptedSpeaker, WavFedRecorder
 from audio.ports import AudioError
-from questions.bank import QuestionSet
+from questions.bank import Question, QuestionSet
+from questions.follow_up import choose_follow_up
 from simulator.console import ConsoleRound
 from simulator.history import History
-from simulator.judge import terms_only
+from simulator.judge import Judge, terms_only
 from simulator.round_devices import BackgroundModel, Devices
 from simulator.round_events import Listening, Problem, RoundEvent, Scored, Spoken, Transcribing
 from simulator.rounds import Round, RoundConfig, plan_round
@@ -102,6 +103,39 @@ def test_stop_ends_the_answer_and_it_is_still_judged(tmp_path: Path, bank: Quest
     for recorded in (early, answer):
         assert recorded is not None and recorded.recording is not None
         assert recorded.recording.stopped_by == "manual" and recorded.recording.duration_s < 60
+
+
+class PreparingJudge(Judge):
+    """A terms-only judge that notes what it was asked to prepare, and can fail at it."""
+
+    def __init__(self, fail: bool = False) -> None:
+        super().__init__(lambda: None)
+        self.prepared: list[tuple[str, ...]] = []
+        self.fail = fail
+
+    def prepare(self, question: Question) -> None:
+        self.prepared.append(tuple(c.id for c in question.concepts))
+        if self.fail:
+            raise RuntimeError("no memory left for the rubric")
+        super().prepare(question)
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_the_rubric_is_built_while_the_answer_is_recorded(
+    tmp_path: Path, bank: QuestionSet, fail: bool
+) -> None:
+    with History.open(tmp_path / "h.sqlite3") as history:
+        rnd, _ = spoken_round(tmp_path, bank, history, RoundConfig.practice(), ["beginner-01"])
+        rnd.judge = judge = PreparingJudge(fail)
+        question = rnd.plan.questions[0]
+        answer = rnd.answer_by_voice(question)
+        assert answer is not None  # a failure to prepare is not the answer's problem
+        follow_up = choose_follow_up(question, answer.coverage)
+        assert follow_up is not None
+        rnd.follow_up_by_voice(answer, follow_up)
+        rnd.close()
+    missed = tuple(r.concept.id for r in answer.coverage.missed)
+    assert judge.prepared == [tuple(c.id for c in question.concepts), missed]
 
 
 def test_typed_answers_need_no_microphone_and_no_model(tmp_path: Path, bank: QuestionSet) -> None:
