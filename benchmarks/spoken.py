@@ -136,9 +136,11 @@ def rejudge(transcripts: Path) -> dict[str, Any]:
     try:
         lines = transcripts.read_text(encoding="utf-8").splitlines()
         heard = [json.loads(line) for line in lines if line]
-    except (OSError, ValueError) as exc:
+        ways = [w for w in WAYS if w in heard[0]["texts"]] if heard else []
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SystemExit(f"cannot read transcripts from {transcripts}: {exc}") from None
-    ways = [w for w in WAYS if heard and w in heard[0]["texts"]]
+    if not ways:
+        raise SystemExit(f"no transcripts in {transcripts}: write them with spoken --transcripts")
     return {"transcripts": str(transcripts), **judge_all(heard, ways)}
 
 

@@ -37,6 +37,10 @@ def test_rejudged_transcripts_show_the_credit_an_echo_invented(tmp_path: Path) -
     assert streamed["word_error_rate"]["clean"] > 0
 
 
-def test_a_transcripts_file_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
+def test_a_transcripts_file_that_cannot_be_read_or_is_empty_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match=r"cannot read transcripts from .*missing\.jsonl"):
         spoken.rejudge(tmp_path / "missing.jsonl")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"no transcripts in .*write them with spoken"):
+        spoken.rejudge(empty)
