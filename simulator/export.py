@@ -36,6 +36,7 @@ CSV_FIELDS = (
     "follow_up_transcript",
     "follow_up_recovered",
     "coverage_with_follow_up",
+    "heard",
 )
 
 
@@ -73,6 +74,13 @@ def _markdown_attempt(a: AttemptRow, question: Question | None) -> list[str]:
         "> " + (mark_terms(a.transcript, _spans(a)) or "_(nothing was said)_"),
         "",
     ]
+    if a.heard is not None:
+        lines += [
+            "**Heard** (before you corrected the transcript):",
+            "",
+            "> " + escape_md(a.heard),
+            "",
+        ]
     meant = [c for c in covered if c.get("by_meaning")]
     if meant:
         lines.append(
@@ -225,6 +233,7 @@ def export_csv(
                 "transcript": a.transcript,
                 "delivery_json": json.dumps(a.delivery, ensure_ascii=False) if a.delivery else "",
                 **_csv_follow_up(a),
+                "heard": a.heard or "",
             }
             writer.writerow({k: _cell(v) for k, v in row.items()})
     return buffer.getvalue()

@@ -207,6 +207,23 @@ class History:
             if cursor.rowcount == 0:
                 raise UnknownAttemptError(f"no attempt {attempt_id} in the history")
 
+    def correct(self, attempt_id: int, coverage: Coverage) -> AttemptRow:
+        """Replace an answer's transcript with the user's correction of what recognition
+        heard, scored as ``coverage``. The heard text is kept (``AttemptRow.heard``), once;
+        a correction back to it clears the mark. The delivery figures stay: they come from
+        the audio."""
+        before = self.attempt(attempt_id)
+        heard = before.transcript if before.heard is None else before.heard
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE attempts SET transcript = ?, coverage = ?, concepts_json = ?, "
+                "rubric_version = ?, heard = ?, previous_json = NULL WHERE id = ?",
+                (coverage.transcript, round(coverage.coverage, 4), _dumps(_concepts_of(coverage)),
+                 coverage.rubric_version, None if coverage.transcript == heard else heard,
+                 attempt_id),
+            )  # fmt: skip
+        return self.attempt(attempt_id)
+
     def attempts(
         self, session_id: int | None = None, question_id: str | None = None
     ) -> list[AttemptRow]:
@@ -382,12 +399,12 @@ class History:
 _ATTEMPT_SELECT = (
     "SELECT id, session_id, question_id, created_at, transcript, words_json, coverage, "
     "concepts_json, delivery_json, audio_path, model, rubric_version, duration_s, bank_id, "
-    "follow_up_json FROM attempts"
+    "follow_up_json, heard FROM attempts"
 )
 
 
 def _attempt(row: tuple[Any, ...]) -> AttemptRow:
-    aid, sid, qid, created, text, words, coverage, concepts, delivery, *rest, follow_up = row
+    aid, sid, qid, created, text, words, coverage, concepts, delivery, *rest, follow_up, heard = row
     return AttemptRow(
         aid,
         sid,
@@ -400,4 +417,5 @@ def _attempt(row: tuple[Any, ...]) -> AttemptRow:
         json.loads(delivery) if delivery else None,
         *rest,
         FollowUpRecord.from_dict(json.loads(follow_up)) if follow_up else None,
+        heard,
     )

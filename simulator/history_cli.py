@@ -1,4 +1,4 @@
-"""History subcommands: ``history [delete|purge|rescore]`` and ``export``."""
+"""History subcommands: ``history [delete|purge|rescore|correct]`` and ``export``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from questions.bank import Question
 from questions.errors import SimulatorError
 from simulator import review_stats
 from simulator.compose import Composition
+from simulator.corrections import correct_transcript
 from simulator.drawing import bar
 from simulator.export import export_csv, export_json, export_markdown
 from simulator.history import History
@@ -27,7 +28,7 @@ EXPORT_FORMATS = ("md", "json", "csv")
 
 
 def register(sub: Any) -> None:
-    h = sub.add_parser("history", help="past sessions and answers; delete, purge, rescore")
+    h = sub.add_parser("history", help="past sessions and answers; delete, purge, rescore, correct")
     h.add_argument("--json", action="store_true", help="print JSON")
     h.add_argument("--question", metavar="ID", help="only this question, with its trend")
     h.set_defaults(func=cmd_history)
@@ -42,6 +43,14 @@ def register(sub: Any) -> None:
     rescore = hsub.add_parser("rescore", help="score stored transcripts with the current rubrics")
     rescore.add_argument("--undo", action="store_true", help="put the scores before back")
     rescore.set_defaults(func=cmd_history_rescore)
+    correct = hsub.add_parser(
+        "correct", help="type what you said where recognition misheard; judged again"
+    )
+    correct.add_argument("attempt", type=int, metavar="ANSWER", help="its #number in 'history'")
+    correct.add_argument(
+        "--text", metavar="TEXT", required=True, help="what you said ('-' reads stdin)"
+    )
+    correct.set_defaults(func=cmd_history_correct)
 
     e = sub.add_parser("export", help="write a report of answers (Markdown, JSON or CSV)")
     which = e.add_mutually_exclusive_group()
@@ -131,6 +140,8 @@ def _attempt_line(a: AttemptRow) -> str:
     )
     if a.follow_up is not None:
         line += f"  (with follow-up {a.follow_up.coverage_with:.0%})"
+    if a.corrected:
+        line += "  (transcript corrected)"
     return line.rstrip()
 
 
@@ -207,6 +218,28 @@ def cmd_history_rescore(args: argparse.Namespace, app: Composition, out: TextIO)
         )
         + (" ('history rescore --undo' puts the earlier scores back)" if done.changed else "")
         + ".\n"
+    )
+    return 0
+
+
+def cmd_history_correct(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
+    text = sys.stdin.read() if args.text == "-" else args.text
+    with app.open_history() as history:
+        done = correct_transcript(history, app.questions, app.judge, args.attempt, text)
+    if args.json:
+        _dump({"before": done.before.to_dict(), "after": done.after.to_dict()}, out)
+        return 0
+    before, after = done.before, done.after
+    out.write(
+        f"Answer #{after.id} ({after.question_id}): {before.coverage:.0%} -> {after.coverage:.0%}"
+        + (f"; now credited: {', '.join(done.gained)}" if done.gained else "")
+        + (f"; no longer credited: {', '.join(done.lost)}" if done.lost else "")
+        + ".\n"
+    )
+    out.write(
+        "What recognition heard is kept beside it ('history --json' shows it).\n"
+        if after.corrected
+        else "The transcript is back to what recognition heard.\n"
     )
     return 0
 

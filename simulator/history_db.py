@@ -81,6 +81,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE sessions_v4 RENAME TO sessions",
         "ALTER TABLE attempts ADD COLUMN follow_up_json TEXT",
     ),
+    (  # 5: what speech recognition heard, kept when the user corrects the transcript
+        "ALTER TABLE attempts ADD COLUMN heard TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -93,6 +93,11 @@ class AttemptRow:
     duration_s: float | None
     bank_id: str = ""  # the bank it was answered from ("" before release 0.2 recorded it)
     follow_up: FollowUpRecord | None = None
+    heard: str | None = None  # what recognition heard, when the user corrected the transcript
+
+    @property
+    def corrected(self) -> bool:
+        return self.heard is not None
 
     @property
     def missed(self) -> list[dict[str, Any]]:

@@ -72,3 +72,10 @@ def scored(question: Question, text: str, **kw: Any) -> NewAttempt:
 def some_delivery(**figures: Any) -> Delivery:
     """Delivery figures for tests that store them (the rest as for an empty answer)."""
     return replace(analyse(Transcript(""), 60), **figures)
+
+
+def heard(question: Question, text: str, **kw: Any) -> NewAttempt:
+    """A spoken answer as the app stores it: a model's name, word timings, a recording."""
+    words = tuple(Word(w, 0.3 * i, 0.3 * i + 0.25, 0.9) for i, w in enumerate(text.split()))
+    transcript = Transcript(text, words, 0.3 * len(words), "tiny.en")
+    return NewAttempt(question, transcript, score(question, text), audio_path=Path("a.wav"), **kw)

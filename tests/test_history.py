@@ -138,7 +138,7 @@ def test_migrates_a_version_1_database(bank: QuestionSet) -> None:
     conn.commit()
     conn.close()
     with History.open() as history:
-        assert history.schema_version == SCHEMA_VERSION == 4
+        assert history.schema_version == SCHEMA_VERSION == 5
         (old,) = history.attempts()
         assert old.transcript == "never trust" and old.rubric_version == ""
         new = add(history, bank, 1, "beginner-01", GOOD)

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Input, OptionList, Select, TabbedContent
+from textual.widgets import DataTable, Input, OptionList, Select, TabbedContent, TextArea
 
 from questions.bank import QuestionSet
 from simulator.config import Settings
 from simulator.tui.screens.attempt import AttemptScreen, CompareScreen, QuestionScreen
+from simulator.tui.screens.correction import CorrectionScreen
 from simulator.tui.screens.help import HelpScreen
 from simulator.tui.screens.home import HomeScreen
 from simulator.tui.screens.review import ReviewScreen
 from simulator.tui.screens.settings import SettingsScreen
+from tests.fakes import heard, scored
 from tests.tui.conftest import plain, seed_history, shown, wait_for
 
 pytestmark = pytest.mark.anyio  # Pilot tests run on asyncio through anyio's plugin
@@ -66,6 +68,44 @@ async def test_review_sessions_attempts_compare_and_trends(
         review.query_one(TabbedContent).active = "tab-sections"
         await pilot.pause(0.05)
         assert "Beginner" in plain(review.query_one("#section-trends"))
+
+
+async def test_a_misheard_transcript_is_corrected_and_judged_again(
+    rig_factory: Any, bank: QuestionSet
+) -> None:
+    app, rig = rig_factory(mode="review")
+    question = bank.get("intermediate-10")
+    sid = rig.history.start_session("practice", question.bank_id)
+    misheard = "We keep every secret in Hashek or Mold and rotate them."
+    aid = rig.history.add_attempt(sid, heard(question, misheard))
+    typed = rig.history.add_attempt(sid, scored(question, "We rotate secrets."))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: shown(app, ReviewScreen))
+        app.push_screen(AttemptScreen(typed))
+        await wait_for(pilot, lambda: shown(app, AttemptScreen) and app.screen.attempt is not None)
+        assert not app.screen.check_action("correct", ())  # typed: nothing was misheard
+        await pilot.press("escape")
+        app.push_screen(AttemptScreen(aid))
+        await wait_for(pilot, lambda: shown(app, AttemptScreen) and app.screen.attempt is not None)
+        attempt = app.screen
+        before = attempt.attempt.coverage
+        await pilot.press("e")
+        await wait_for(pilot, lambda: shown(app, CorrectionScreen))
+        area = app.screen.query_one("#corrected", TextArea)
+        assert area.text == misheard and area.has_focus
+        area.text = misheard.replace("Hashek or Mold", "HashiCorp Vault")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: attempt.attempt is not None and attempt.attempt.corrected)
+        assert app.screen is attempt and attempt.attempt.coverage > before
+        assert attempt.attempt.heard == misheard
+        said = plain(attempt.query_one("#transcript"))
+        assert "HashiCorp Vault" in said and f"Heard before you corrected it: {misheard}" in said
+        assert "corrected by you" in plain(attempt.query_one("#coverage"))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: shown(app, CorrectionScreen))
+        await pilot.press("escape")  # cancelled: nothing judged, nothing stored
+        await wait_for(pilot, lambda: app.screen is attempt)
+        assert rig.history.attempt(aid).transcript.endswith("HashiCorp Vault and rotate them.")
 
 
 async def test_settings_are_saved(rig_factory: Any) -> None:

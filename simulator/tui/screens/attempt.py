@@ -14,8 +14,10 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from simulator import review_stats
+from simulator.corrections import TYPED, Correction, correct_transcript
 from simulator.history_rows import AttemptRow
 from simulator.tui.screens.common import Loaded, Services, WorkerFailed
+from simulator.tui.screens.correction import CorrectionScreen
 from simulator.tui.widgets.labels import attempt_label
 from simulator.tui.widgets.render import trend
 from simulator.tui.widgets.result import ResultData, ResultView
@@ -48,11 +50,13 @@ class _HistoryScreen(Screen[None]):
 
 
 class AttemptScreen(_HistoryScreen):
-    """Transcript with highlights, concepts, delivery; p plays, c compares with the previous."""
+    """Transcript with highlights, concepts, delivery; p plays, c compares with the previous,
+    e corrects what recognition misheard (the answer is judged again)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "play", "Play", id="attempt.play"),
         Binding("c", "compare", "Compare with previous", id="attempt.compare"),
+        Binding("e", "correct", "Correct transcript", id="attempt.correct"),
     ]
 
     def __init__(self, attempt_id: int) -> None:
@@ -85,6 +89,9 @@ class AttemptScreen(_HistoryScreen):
             self.post_message(WorkerFailed(f"Cannot read the attempt: {exc}"))
 
     def on_loaded(self, message: Loaded) -> None:
+        if message.what == "corrected":
+            self._corrected(message.value)
+            return
         self.attempt, self.previous = message.value
         assert self.attempt is not None
         self.query_one("#attempt-question", Static).update(
@@ -99,6 +106,8 @@ class AttemptScreen(_HistoryScreen):
             return bool(self.attempt and self.attempt.audio_path)
         if action == "compare":
             return self.previous is not None
+        if action == "correct":
+            return bool(self.attempt and self.attempt.model != TYPED)
         return True
 
     @work(thread=True, exclusive=True, group="play", exit_on_error=False)
@@ -118,6 +127,32 @@ class AttemptScreen(_HistoryScreen):
     def action_compare(self) -> None:
         if self.attempt and self.previous:
             self.app.push_screen(CompareScreen(self.previous, self.attempt))
+
+    def action_correct(self) -> None:
+        if self.attempt:
+            self.app.push_screen(CorrectionScreen(self.attempt.transcript), self._judge_again)
+
+    def _judge_again(self, text: str | None) -> None:
+        if text is not None:
+            self._save_correction(text)
+
+    @work(thread=True, exclusive=True, group="correct", exit_on_error=False)
+    def _save_correction(self, text: str) -> None:
+        s = self.services
+        try:
+            done = correct_transcript(s.history, s.questions, s.judge, self.attempt_id, text)
+            self.post_message(Loaded("corrected", done))
+        except Exception as exc:
+            self.post_message(WorkerFailed(f"Cannot judge the correction: {exc}"))
+
+    def _corrected(self, done: Correction) -> None:
+        change = f"{done.before.coverage:.0%} → {done.after.coverage:.0%}"
+        if done.gained:
+            change += f"; now credited: {', '.join(done.gained)}"
+        if done.lost:
+            change += f"; no longer credited: {', '.join(done.lost)}"
+        self.notify(change, title="Judged again", markup=False)
+        self._load()
 
 
 class CompareScreen(_HistoryScreen):

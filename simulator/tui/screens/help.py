@@ -27,6 +27,7 @@ KEYS = [
     ("", "s", "done early (the time limit stops you anyway)"),
     ("Review", "enter", "open a session, an attempt, a question"),
     ("", "p / c", "play the attempt / compare with the one before"),
+    ("", "e", "fix a misheard transcript (judged again)"),
     ("Settings", "ctrl+s", "save"),
 ]
 

@@ -52,6 +52,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#attempts").border_title = "Attempts (Enter opens)"
         table = self.query_one("#questions", DataTable)
         table.add_columns("question", "tries", "last", "best", "trend")
+        self.query_one("#sessions").focus()  # Enter opens a session at once, not the tab bar
         self.action_reload()
 
     def action_reload(self) -> None:

@@ -33,6 +33,7 @@ class ResultData:
     note: str = ""  # e.g. "typed answer" or "result ready 0.4 s after you stopped"
     follow_up: Text | None = None  # the follow-up asked, its answer and what it recovered
     extra: dict[str, Any] = field(default_factory=dict)
+    heard: str | None = None  # what recognition heard, when the user corrected it
 
     @classmethod
     def from_answer(cls, answer: ScoredAnswer) -> ResultData:
@@ -69,6 +70,8 @@ class ResultData:
         comments = [str(c) for c in delivery.get("comments", [])]
         when = attempt.created.astimezone().strftime("%Y-%m-%d %H:%M")
         note = f"{when} · {'recorded' if attempt.audio_path else 'typed'}"
+        if attempt.corrected:
+            note += " · transcript corrected by you"
         follow_up = None
         if attempt.follow_up is not None:
             done = attempt.follow_up
@@ -78,8 +81,9 @@ class ResultData:
                 done.coverage_with,
             )  # fmt: skip
         return cls(
-            attempt.coverage, attempt.concepts, attempt.transcript, hint, comments, note, follow_up
-        )
+            attempt.coverage, attempt.concepts, attempt.transcript, hint, comments, note,
+            follow_up, heard=attempt.heard,
+        )  # fmt: skip
 
 
 def follow_up_text(prompt: str, said: str, recovered: list[str], with_it: float) -> Text:
@@ -123,7 +127,10 @@ class ResultView(VerticalScroll, can_focus=True):
             line.append(f"   {data.note}", style="dim")
         self.query_one("#coverage", Static).update(line)
         self.query_one("#concepts", Static).update(concepts_text(data.concepts))
-        self.query_one("#transcript", Static).update(highlighted(data.transcript, data.concepts))
+        said = highlighted(data.transcript, data.concepts)
+        if data.heard is not None:
+            said.append(f"\n\nHeard before you corrected it: {data.heard}", style="dim")
+        self.query_one("#transcript", Static).update(said)
         follow_up = self.query_one("#follow-up", Static)
         follow_up.update(data.follow_up or "")
         follow_up.display = data.follow_up is not None
