@@ -104,6 +104,7 @@ def evaluate(
     judged: list[float] = []
     by_kind: dict[str, list[float]] = defaultdict(list)
     per_question: dict[str, dict[str, float]] = defaultdict(dict)
+    ticks_per_question: dict[str, dict[str, float]] = defaultdict(dict)
     timings: list[float] = []
     recall_by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_meaning = 0
@@ -114,6 +115,7 @@ def evaluate(
         result = score(question, answer["text"], meaning)
         timings.append((time.perf_counter() - began) * 1000)
         graded.append(labelled_coverage(original, answer["concepts"]))
+        ticks_per_question[original.id][answer["kind"]] = graded[-1]
         judged.append(result.coverage)
         by_kind[answer["kind"]].append(result.coverage)
         per_question[original.id][answer["kind"]] = result.coverage
@@ -133,6 +135,10 @@ def evaluate(
     pairs = ordered_pairs(per_question)
     if pairs:
         report["ordering"] = round(statistics.fmean(pairs), 3)
+        # The same measure on the grader's own ticks: the most a judge can reach when weak
+        # and off-topic answers both earn nothing and tie.
+        ticks = ordered_pairs(ticks_per_question)
+        report["ordering_of_the_graders_ticks"] = round(statistics.fmean(ticks), 3)
     report["correlation"] = round(pearson(graded, judged), 3)
     if bank != "hint":
         report["concept_precision"] = round(tp / (tp + fp), 3) if tp + fp else None

@@ -189,6 +189,7 @@ def judge_all(heard: list[dict[str, Any]], ways: Sequence[str]) -> dict[str, Any
         w: defaultdict(dict) for w in everything
     }
     graded: list[float] = []
+    ticks_per_question: dict[str, dict[str, float]] = defaultdict(dict)
     judged: dict[str, list[float]] = {w: [] for w in everything}
     invented: dict[str, list[dict[str, Any]]] = {w: [] for w in ways}
     errors: dict[str, dict[str, list[float]]] = {w: defaultdict(list) for w in ways}
@@ -199,6 +200,7 @@ def judge_all(heard: list[dict[str, Any]], ways: Sequence[str]) -> dict[str, Any
         typed = judge.score(question, answer["text"])
         typed_ids = {c.concept.id for c in typed.covered}
         graded.append(labelled_coverage(question, answer["concepts"]))
+        ticks_per_question[question.id][answer["kind"]] = graded[-1]
         for way, text in texts.items():
             result = typed if way == "typed" else judge.score(question, text)
             coverage[way][answer["kind"]].append(result.coverage)
@@ -220,6 +222,11 @@ def judge_all(heard: list[dict[str, Any]], ways: Sequence[str]) -> dict[str, Any
         "answers": len(heard),
         "voices": VOICES,
         "noise_snr_db": NOISE_SNR_DB,
+        # The ordering measure on the grader's own ticks: weak and off-topic answers that both
+        # earn nothing tie, so this is as high as any judge's ordering can go on these answers.
+        "ordering_of_the_graders_ticks": round(
+            statistics.fmean(ordered_pairs(ticks_per_question)), 3
+        ),
     }
     for way in everything:
         means = {k: statistics.fmean(v) for k, v in coverage[way].items()}
