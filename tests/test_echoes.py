@@ -73,8 +73,20 @@ def test_a_loop_of_prompt_words_is_dropped_whole_and_other_repeats_stay() -> Non
 
 
 def test_without_a_prompt_nothing_is_an_echo() -> None:
-    words = [Word("Rego", 1.0, 1.0, 0.01)] * 5
+    words = [Word(w, 1.0, 1.0, 0.01) for w in ["Rego", "EDR", "MDM", "CAEP", "UEBA"]]
     assert find_echoes(words, set()) == [False] * 5
+
+
+def test_the_decoder_looping_on_any_words_is_dropped() -> None:
+    """Heard in the spoken benchmark: loops of words nobody said, none of them jargon."""
+    said = timed("we moved to a newer standard " + "Test " * 5 + "instead we required tokens")
+    assert kept(said) == "we moved to a newer standard instead we required tokens"
+    numbers = timed("ISO " + "9001 " * 12 + "audits")
+    assert find_echoes(numbers, set()) == [False] + [True] * 12 + [False]
+    phrase = timed("a company a company a company a company that we bought")
+    assert kept(phrase) == "that we bought"
+    denial = timed("no, no, no, that is not how it works")  # three times: it may be said
+    assert kept(denial) == "no, no, no, that is not how it works"
 
 
 def test_the_transcript_is_rewritten_from_the_words_kept() -> None:

@@ -85,7 +85,7 @@ def test_a_pause_is_not_decoded_again() -> None:
 
 
 def test_a_short_gap_between_words_is_left_alone() -> None:
-    spoken = [segment(0.0, *["word"] * 18, step=0.5)]  # 9 s of words, a gap under the limit
+    spoken = [segment(0.0, *(f"word{i}" for i in range(18)), step=0.5)]  # 9 s, then a short gap
     spoken.append(segment(9.0 + MISSED_SPEECH_S * 0.9, "end."))
     fake = ScriptedWhisper(spoken)
     audio = np.full(int((9.0 + MISSED_SPEECH_S) * SAMPLE_RATE) + 8000, 0.1, np.float32)
