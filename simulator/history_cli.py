@@ -20,6 +20,7 @@ from simulator.history import History
 from simulator.history_rows import AttemptRow, SessionRow
 from simulator.output import write_text_safely
 from simulator.report import show_progress
+from simulator.text_input import text_argument
 from simulator.timestamps import local_time
 
 __all__ = ["register"]
@@ -223,7 +224,7 @@ def cmd_history_rescore(args: argparse.Namespace, app: Composition, out: TextIO)
 
 
 def cmd_history_correct(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
-    text = sys.stdin.read() if args.text == "-" else args.text
+    text = text_argument(args.text)
     with app.open_history() as history:
         done = correct_transcript(history, app.questions, app.judge, args.attempt, text)
     if args.json:

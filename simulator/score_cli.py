@@ -20,6 +20,7 @@ from simulator.history import History
 from simulator.history_rows import NewAttempt
 from simulator.judge import Judge
 from simulator.report import render_coverage, show_progress
+from simulator.text_input import text_argument
 from simulator.timestamps import local_date
 
 
@@ -83,7 +84,7 @@ def cmd_score(args: argparse.Namespace, app: Composition, out: TextIO) -> int:
     question = questions.get(args.question)
     extra: dict[str, Any] = {}
     if args.text is not None:
-        text = sys.stdin.read() if args.text == "-" else args.text
+        text = text_argument(args.text)
         transcript = Transcript(text, model="typed")
     else:
         transcriber = app.transcriber()

@@ -113,3 +113,25 @@ def test_history_correct_on_the_command_line_and_in_exports(
     assert f"> {HEARD}" in export_markdown(sessions, attempts, questions)
     (row,) = csv.DictReader(io.StringIO(export_csv(sessions, attempts, questions)))
     assert (row["transcript"], row["heard"]) == (SAID, HEARD)
+
+
+@pytest.mark.parametrize("command", ["score", "correct"])
+def test_stdin_that_is_not_utf8_is_one_line_and_saves_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, bank: QuestionSet,
+    command: str,
+) -> None:  # fmt: skip
+    with History.open() as history:
+        aid = spoken(history, bank)
+    latin1 = io.TextIOWrapper(
+        io.BytesIO("Clé à molette".encode("latin-1")), "utf-8", "surrogateescape"
+    )
+    monkeypatch.setattr("sys.stdin", latin1)  # how Python reads bytes that are not UTF-8
+    if command == "score":
+        argv = ["score", "--question", "intermediate-10", "--text", "-", "--save"]
+    else:
+        argv = ["history", "correct", str(aid), "--text", "-"]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error: the answer is not UTF-8 text; save it as UTF-8" in err
+    with History.open() as history:
+        assert [(a.id, a.transcript, a.heard) for a in history.attempts()] == [(aid, HEARD, None)]
