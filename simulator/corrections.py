@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from questions.bank import QuestionSet
+from questions.bank import Question, QuestionSet
 from questions.errors import SimulatorError
+from questions.scoring import Coverage
 from simulator.history import History
 from simulator.history_rows import AttemptRow
 from simulator.judge import Judge
@@ -29,6 +30,7 @@ class CorrectionError(SimulatorError):
 class Correction:
     before: AttemptRow
     after: AttemptRow
+    coverage: Coverage  # the corrected answer as judged
 
     @property
     def gained(self) -> list[str]:
@@ -43,7 +45,23 @@ class Correction:
 def correct_transcript(
     history: History, questions: QuestionSet, judge: Judge, attempt_id: int, text: str
 ) -> Correction:
-    """Judge ``text`` as what was said in answer ``attempt_id`` and store it in its place."""
+    """Judge ``text`` as what was said in answer ``attempt_id`` (with the question of the bank
+    it was answered from) and store it in its place."""
+    before = history.attempt(attempt_id)
+    bank_id = before.bank_id or history.session(before.session_id).bank_id
+    question = questions.find(bank_id, before.question_id)
+    if question is None:
+        raise CorrectionError(
+            f"question {before.question_id} of bank {bank_id or '(unknown)'} is no longer "
+            "loaded, so the answer cannot be judged again; load that bank with --bank"
+        )
+    return correct_answer(history, question, judge, attempt_id, text)
+
+
+def correct_answer(
+    history: History, question: Question, judge: Judge, attempt_id: int, text: str
+) -> Correction:
+    """Judge ``text`` as what was said in answer ``attempt_id`` to ``question`` and store it."""
     said = " ".join(text.split())
     if not said:
         raise CorrectionError(
@@ -56,13 +74,6 @@ def correct_transcript(
             f"answer #{attempt_id} was typed, so nothing was misheard; "
             "answer the question again to practise it"
         )
-    bank_id = before.bank_id or history.session(before.session_id).bank_id
-    question = questions.find(bank_id, before.question_id)
-    if question is None:
-        raise CorrectionError(
-            f"question {before.question_id} of bank {bank_id or '(unknown)'} is no longer "
-            "loaded, so the answer cannot be judged again; load that bank with --bank"
-        )
     coverage = judge.score(question, said)
     after = history.correct(attempt_id, coverage)
     if after.follow_up is not None:  # what the follow-up recovered, on top of the new score
@@ -72,7 +83,7 @@ def correct_transcript(
         with_it = round(made / total, 4)
         history.add_follow_up(attempt_id, replace(after.follow_up, coverage_with=with_it))
         after = history.attempt(attempt_id)
-    return Correction(before, after)
+    return Correction(before, after, coverage)
 
 
 def _labels(has: AttemptRow, lacks: AttemptRow) -> list[str]:

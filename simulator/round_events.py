@@ -53,6 +53,12 @@ class ScoredAnswer:
     follow_up: FollowUpResult | None = None  # the first answer's score never changes
 
     @property
+    def corrected(self) -> bool:
+        """The user corrected what recognition heard: ``transcript`` is what it heard,
+        ``coverage.transcript`` the corrected text that was judged."""
+        return self.coverage.transcript != self.transcript.text
+
+    @property
     def coverage_with_follow_up(self) -> float:
         return self.follow_up.coverage_with if self.follow_up else self.coverage.coverage
 

@@ -30,6 +30,7 @@ from models.transcriber import Transcript, speech_spans
 from questions.bank import Question
 from questions.follow_up import FollowUp, choose_follow_up, missed_only
 from simulator.config import Settings
+from simulator.corrections import correct_answer
 from simulator.delivery import analyse
 from simulator.history import History
 from simulator.history_rows import FollowUpRecord, NewAttempt
@@ -381,6 +382,17 @@ class Round:
         updated = replace(answer, follow_up=result)
         self.answers = [updated if a is answer else a for a in self.answers]
         self.on_event(FollowedUp(updated))
+        return updated
+
+    def correct(self, answer: ScoredAnswer, text: str) -> ScoredAnswer:
+        """``answer`` with what recognition misheard corrected by the user: judged again and
+        saved in its place (``simulator.corrections``); what was heard stays its transcript."""
+        done = correct_answer(self.history, answer.question, self.judge, answer.attempt_id, text)
+        follow_up = answer.follow_up
+        if follow_up is not None and done.after.follow_up is not None:
+            follow_up = replace(follow_up, coverage_with=done.after.follow_up.coverage_with)
+        updated = replace(answer, coverage=done.coverage, follow_up=follow_up)
+        self.answers = [updated if a is answer else a for a in self.answers]
         return updated
 
     def _start(self, question: Question, recorder: Recorder, vocabulary: list[str]) -> Path:

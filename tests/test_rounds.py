@@ -71,6 +71,25 @@ def test_a_spoken_practice_round_of_three_questions(tmp_path: Path, bank: Questi
     assert rnd.devices.speaker.said == [q.prompt for q in rnd.plan.questions]  # type: ignore[attr-defined]
 
 
+def test_a_misheard_answer_corrected_in_the_round_is_judged_again(
+    tmp_path: Path, bank: QuestionSet
+) -> None:
+    with History.open(tmp_path / "h.sqlite3") as history:
+        rnd, _ = spoken_round(tmp_path, bank, history, RoundConfig.practice(), ["intermediate-07"])
+        question = rnd.plan.questions[0]
+        first = rnd.answer_by_voice(question)
+        assert first is not None and not first.corrected
+        said = SAID + ". Unlike plain TLS, both the client and the server authenticate."
+        fixed = rnd.correct(first, said)
+        stored = history.attempt(first.attempt_id)
+    assert fixed.corrected and rnd.answers == [fixed]  # the summary counts the corrected score
+    assert fixed.transcript is first.transcript  # what was heard stays the transcript
+    assert fixed.coverage.transcript == said and fixed.coverage.coverage > first.coverage.coverage
+    assert (stored.transcript, stored.heard, stored.coverage) == (
+        said, SAID, round(fixed.coverage.coverage, 4)
+    )  # fmt: skip
+
+
 def test_a_drill_is_the_same_service_configured_otherwise(
     tmp_path: Path, bank: QuestionSet
 ) -> None:

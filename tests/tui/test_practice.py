@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TextArea
 
 from questions.bank import QuestionSet
+from simulator.tui.screens.correction import CorrectionScreen
 from simulator.tui.screens.practice import PracticeScreen
 from simulator.tui.screens.summary import SummaryScreen
 from simulator.tui.widgets.result import ResultView
@@ -123,3 +124,36 @@ async def test_quitting_mid_round_keeps_finished_answers(rig_factory: Any) -> No
         await pilot.press("ctrl+q")
     assert len(rig.history.attempts()) == 1
     assert rig.history.sessions()[-1].ended_at is not None
+
+
+async def test_a_misheard_answer_is_corrected_right_after_it(
+    rig_factory: Any, bank: QuestionSet
+) -> None:
+    heard = "Zero trust means we check every request, whatever network it comes from."
+    app, rig = rig_factory(answer=heard)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.start_mode("practice", sections=["Beginner"], count=1, order="fixed")
+        await wait_for(pilot, lambda: shown(app, PracticeScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.state == "ready")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen.state == "result")
+        first = screen.last_answer
+        asked = screen.follow_up
+        assert first is not None and asked is not None  # a weak answer: the interviewer asks
+        await pilot.press("e")
+        await wait_for(pilot, lambda: shown(app, CorrectionScreen))
+        area = app.screen.query_one("#corrected", TextArea)
+        said = heard + " We never trust and always verify, as NIST SP 800-207 says."
+        area.text = said
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen.last_answer is not first)
+        fixed = screen.last_answer
+        assert fixed.corrected and fixed.coverage.coverage > first.coverage.coverage
+        assert screen.round.answers == [fixed]  # the summary counts the corrected score
+        assert screen.follow_up != asked  # it asked about a point the answer made after all
+        result = screen.query_one(ResultView)
+        assert "Transcript corrected by you" in _text(result, "#coverage")
+        assert f"Heard before you corrected it: {heard}" in _text(result, "#transcript")
+        (stored,) = rig.history.attempts()
+        assert (stored.transcript, stored.heard) == (said, heard)

@@ -21,6 +21,7 @@ KEYS = [
     ("", "k / a", "skip the reading / read the question again"),
     ("", "f", "answer the follow-up the interviewer asked"),
     ("", "t / p / n", "retry / play your answer / next question"),
+    ("", "e", "fix a misheard transcript (judged again)"),
     ("", "esc", "end the round"),
     ("Interview", "r / s", "answer / done (feedback comes in the report card)"),
     ("Drill", "space", "start recording before the countdown ends"),

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import work
 from textual.binding import Binding, BindingType
 
 from simulator.round_events import ScoredAnswer
+from simulator.tui.screens.common import Loaded, WorkerFailed
+from simulator.tui.screens.correction import CorrectionScreen
 from simulator.tui.screens.round import RoundScreen
 from simulator.tui.widgets.result import ResultData, ResultView
 
@@ -21,6 +24,7 @@ class PracticeScreen(RoundScreen):
         Binding("t", "retry", "Retry", id="practice.retry"),
         Binding("p", "play", "Play answer", id="practice.play"),
         Binding("n", "next", "Next", id="practice.next"),
+        Binding("e", "correct", "Correct transcript", id="practice.correct"),
     ]
     ALLOWED: ClassVar[dict[str, set[str]]] = {
         "record": {"asking", "ready", "follow_up_ready"},
@@ -30,12 +34,14 @@ class PracticeScreen(RoundScreen):
         "retry": {"result"},
         "play": {"result"},
         "next": {"asking", "ready", "result"},
+        "correct": {"result"},
     }
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "record" and self.typed:
             return False
-        if action == "play" and (self.last_answer is None or self.last_answer.recording is None):
+        spoken = self.last_answer is not None and self.last_answer.recording is not None
+        if action in ("play", "correct") and not spoken:
             return False
         if action == "follow_up" and self.follow_up is None:
             return False
@@ -52,14 +58,16 @@ class PracticeScreen(RoundScreen):
 
     def answer_ready(self, answer: ScoredAnswer) -> None:
         self.show_result(answer)
+        self.set_state("result", self._result_status())
         if self.follow_up is not None:
-            self.set_state(
-                "result",
-                f"Follow-up: {self.follow_up.prompt}\nf answer it · t retry · p play back · n next",
-            )
             self.speak_follow_up()
-        else:
-            self.set_state("result", "Saved. t retry · p play back · n next · Esc end")
+
+    def _result_status(self) -> str:
+        if self.follow_up is not None:
+            return (
+                f"Follow-up: {self.follow_up.prompt}\nf answer it · t retry · p play back · n next"
+            )
+        return "Saved. t retry · p play back · n next · Esc end"
 
     def followed_up(self, answer: ScoredAnswer) -> None:
         self.show_result(answer)
@@ -102,3 +110,36 @@ class PracticeScreen(RoundScreen):
     def action_next(self) -> None:
         self.stop_speech()
         self.advance()
+
+    def action_correct(self) -> None:
+        answer = self.last_answer
+        if answer is not None and answer.recording is not None:
+            screen = CorrectionScreen(answer.coverage.transcript)
+            self.app.push_screen(screen, lambda text: self._judge_again(answer, text))
+
+    def _judge_again(self, answer: ScoredAnswer, text: str | None) -> None:
+        if text is not None:
+            self._save_correction(answer, text)
+
+    @work(thread=True, exclusive=True, group="correct", exit_on_error=False)
+    def _save_correction(self, answer: ScoredAnswer, text: str) -> None:
+        try:
+            assert self.round is not None
+            self.post_message(Loaded("corrected", (answer, self.round.correct(answer, text))))
+        except Exception as exc:
+            self.post_message(WorkerFailed(f"Cannot judge the correction: {exc}"))
+
+    def on_loaded(self, message: Loaded) -> None:
+        before, after = message.value
+        if self.last_answer is not before or self.state != "result":
+            return  # the round moved on; the correction is saved all the same
+        self.last_answer = after
+        self.show_result(after)
+        if after.follow_up is None and self.round is not None:  # not answered yet
+            asked, self.follow_up = self.follow_up, self.round.follow_up_for(after)
+            self.set_state("result", self._result_status())
+            if self.follow_up is not None and self.follow_up != asked:
+                self.speak_follow_up()  # the point it asked about was made after all
+        self.notify(
+            f"{before.coverage.coverage:.0%} → {after.coverage.coverage:.0%}", title="Judged again"
+        )

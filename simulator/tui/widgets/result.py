@@ -42,6 +42,8 @@ class ResultData:
         assert isinstance(concepts, list)
         if answer.recording is None:
             note = "Typed answer."
+        elif answer.corrected:
+            note = "Transcript corrected by you."
         else:
             note = f"Result ready {answer.ready_after_s:.1f} s after you stopped."
         follow_up = None
@@ -62,6 +64,7 @@ class ResultData:
             answer.delivery.comments,
             note,
             follow_up,
+            heard=answer.transcript.text if answer.corrected else None,
         )
 
     @classmethod
