@@ -41,6 +41,16 @@ class Correction:
     def lost(self) -> list[str]:
         return _labels(self.before, self.after)
 
+    @property
+    def change(self) -> str:
+        """The score before and after, and the concepts that changed, in one line."""
+        line = f"{self.before.coverage:.0%} -> {self.after.coverage:.0%}"
+        if self.gained:
+            line += f"; now credited: {', '.join(self.gained)}"
+        if self.lost:
+            line += f"; no longer credited: {', '.join(self.lost)}"
+        return line
+
 
 def correct_transcript(
     history: History, questions: QuestionSet, judge: Judge, attempt_id: int, text: str

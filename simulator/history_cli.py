@@ -230,16 +230,10 @@ def cmd_history_correct(args: argparse.Namespace, app: Composition, out: TextIO)
     if args.json:
         _dump({"before": done.before.to_dict(), "after": done.after.to_dict()}, out)
         return 0
-    before, after = done.before, done.after
-    out.write(
-        f"Answer #{after.id} ({after.question_id}): {before.coverage:.0%} -> {after.coverage:.0%}"
-        + (f"; now credited: {', '.join(done.gained)}" if done.gained else "")
-        + (f"; no longer credited: {', '.join(done.lost)}" if done.lost else "")
-        + ".\n"
-    )
+    out.write(f"Answer #{done.after.id} ({done.after.question_id}): {done.change}.\n")
     out.write(
         "What recognition heard is kept beside it ('history --json' shows it).\n"
-        if after.corrected
+        if done.after.corrected
         else "The transcript is back to what recognition heard.\n"
     )
     return 0

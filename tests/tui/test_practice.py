@@ -21,6 +21,17 @@ def _text(screen: Any, selector: str) -> str:
     return plain(screen.query_one(selector, Static))
 
 
+async def answered_once(app: Any, pilot: Any, count: int) -> PracticeScreen:
+    """A Beginner practice round of ``count`` questions, the first answered by voice."""
+    app.start_mode("practice", sections=["Beginner"], count=count, order="fixed")
+    await wait_for(pilot, lambda: shown(app, PracticeScreen))
+    screen = app.screen
+    await wait_for(pilot, lambda: screen.state == "ready")
+    await pilot.press("r")
+    await wait_for(pilot, lambda: screen.state == "result")
+    return screen
+
+
 async def test_practice_round_end_to_end(rig_factory: Any, bank: QuestionSet) -> None:
     app, rig = rig_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -113,12 +124,7 @@ async def test_no_microphone_means_typed_answers(rig_factory: Any) -> None:
 async def test_quitting_mid_round_keeps_finished_answers(rig_factory: Any) -> None:
     app, rig = rig_factory()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.start_mode("practice", sections=["Beginner"], count=3, order="fixed")
-        await wait_for(pilot, lambda: shown(app, PracticeScreen))
-        screen = app.screen
-        await wait_for(pilot, lambda: screen.state == "ready")
-        await pilot.press("r")
-        await wait_for(pilot, lambda: screen.state == "result")
+        screen = await answered_once(app, pilot, count=3)
         await pilot.press("n")
         await wait_for(pilot, lambda: screen.state == "ready")
         await pilot.press("ctrl+q")
@@ -132,12 +138,7 @@ async def test_a_misheard_answer_is_corrected_right_after_it(
     heard = "Zero trust means we check every request, whatever network it comes from."
     app, rig = rig_factory(answer=heard)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.start_mode("practice", sections=["Beginner"], count=1, order="fixed")
-        await wait_for(pilot, lambda: shown(app, PracticeScreen))
-        screen = app.screen
-        await wait_for(pilot, lambda: screen.state == "ready")
-        await pilot.press("r")
-        await wait_for(pilot, lambda: screen.state == "result")
+        screen = await answered_once(app, pilot, count=1)
         first = screen.last_answer
         asked = screen.follow_up
         assert first is not None and asked is not None  # a weak answer: the interviewer asks

@@ -146,12 +146,7 @@ class AttemptScreen(_HistoryScreen):
             self.post_message(WorkerFailed(f"Cannot judge the correction: {exc}"))
 
     def _corrected(self, done: Correction) -> None:
-        change = f"{done.before.coverage:.0%} → {done.after.coverage:.0%}"
-        if done.gained:
-            change += f"; now credited: {', '.join(done.gained)}"
-        if done.lost:
-            change += f"; no longer credited: {', '.join(done.lost)}"
-        self.notify(change, title="Judged again", markup=False)
+        self.notify(done.change, title="Judged again", markup=False)
         self._load()
 
 
